@@ -1,0 +1,367 @@
+"""Expected-value engine: exact expected counts of one-child and shidu parents (docs/model.md).
+
+``project_expected`` validates its inputs, builds cohort survival and the population, runs the
+Numba state process (:mod:`lossproj.engines.expected_kernels`) for every region and cohort, and
+returns plain arrays by year, sex and age. It also returns the solved fertility intensity
+(:class:`FertilityHazards`) that the microsimulation consumes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lossproj.engines import expected_kernels as k
+from lossproj.engines.population import PopulationArrays, cohort_log_survival, project_population
+from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, ParityModel, RateBundle
+
+#: Upper bound of the fertility intensity solve [per year]; a birth probability of
+#: 1 − exp(−50) is certain to machine precision, so higher values change nothing.
+LAM_MAX = 50.0
+
+#: Variables by parent's sex and age, and by mother's (or surviving father's) age.
+PARENT_VARIABLES = (
+    "one_child_parents",
+    "shidu_parents_strict",
+    "new_shidu_parents",
+    "eligible_shidu_parents",
+)
+FAMILY_VARIABLES = ("one_child_families", "shidu_families")
+WOMAN_MEANS = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
+
+
+@dataclass(frozen=True)
+class FertilityHazards:
+    """Birth hazards on the rate grid, as solved by the expected-value engine.
+
+    lam : ndarray [R, Y, A_MAX+1] — fertility intensity [per year]
+    rel, dur1, rebirth_time : as in :class:`~lossproj.rates.bundle.ParityModel`
+    first_year : int — year of index 0
+    """
+
+    lam: np.ndarray
+    rel: np.ndarray
+    dur1: np.ndarray
+    rebirth_time: np.ndarray
+    first_year: int
+
+
+@dataclass(frozen=True)
+class CohortArrays:
+    """State process of every cohort of one region (index ``[cohort, age]``)."""
+
+    first_cohort: int
+    q: np.ndarray
+    new_d1: np.ndarray
+    ceb: np.ndarray
+    surv: np.ndarray
+    rebirth: np.ndarray
+    lam: np.ndarray
+    shortfall: np.ndarray
+    dn1: np.ndarray
+    dd1: np.ndarray
+    new_couple_d1: np.ndarray
+    lrel: np.ndarray
+
+
+@dataclass(frozen=True)
+class ExpectedResult:
+    """Engine output for the output years.
+
+    parents : dict name -> ndarray [R, T, 2, A_OUT+1] (persons; sex of the parent)
+    families : dict name -> ndarray [R, T, A_OUT+1] (couples)
+    means : dict name -> ndarray [R, T, A_OUT+1] (per living woman)
+    population : ndarray [R, T, 2, A_OUT+1] (persons)
+    women : ndarray [R, T, A_OUT+1] — living women (weights of the means)
+    rebirths : ndarray [R, T] — births to women whose only child had died, in the step t−1→t
+    hazards : FertilityHazards
+    shortfall : ndarray [R, T] — births the intensity solve could not place [births]
+    """
+
+    regions: tuple[str, ...]
+    years: np.ndarray
+    parents: dict
+    families: dict
+    means: dict
+    population: np.ndarray
+    women: np.ndarray
+    rebirths: np.ndarray
+    hazards: FertilityHazards
+    shortfall: np.ndarray
+
+
+def child_log_survival(mx: np.ndarray, srb: np.ndarray, first_year: int) -> np.ndarray:
+    """Log survival of a child of unknown sex, by birth cohort and age (docs/model.md).
+
+    A child of birth cohort ``b`` is born in the step ``b−1 → b`` and is alive at its first
+    reference date with ``exp(−½ mx[s, b−1, 0])``; the sexes are mixed by ``srb[b−1]``.
+
+    Returns
+    -------
+    ndarray [Y + 1, A_MAX+1] — row ``i`` is birth cohort ``first_year + i``
+    """
+    n_y = mx.shape[1]
+    cohorts = np.arange(first_year, first_year + n_y + 1)
+    step = np.clip(cohorts - 1 - first_year, 0, n_y - 1)
+    p_male = srb[step] / (1.0 + srb[step])
+    ls = []
+    for s in range(2):
+        log_l = cohort_log_survival(mx[s], first_year, cohorts)
+        log_l += -0.5 * mx[s, step, 0][:, None]
+        ls.append(np.exp(log_l))
+    mixed = (1.0 - p_male)[:, None] * ls[0] + p_male[:, None] * ls[1]
+    with np.errstate(divide="ignore"):
+        return np.log(mixed)
+
+
+def run_region_cohorts(
+    mx: np.ndarray,
+    asfr_or_lam: np.ndarray,
+    srb: np.ndarray,
+    first_year: int,
+    parity_rel: np.ndarray,
+    dur1: np.ndarray,
+    rebirth_time: np.ndarray,
+    union_age: int,
+    first_cohort: int,
+    last_cohort: int,
+    solve: bool = True,
+) -> CohortArrays:
+    """State process of cohorts ``first_cohort..last_cohort`` of one region.
+
+    Parameters
+    ----------
+    mx : ndarray [2, Y, A_MAX+1] — central death rates [deaths per person-year]
+    asfr_or_lam : ndarray [Y, A_MAX+1] — all-order ASFR [births per woman-year] when
+        ``solve``, else the fertility intensity to use [per year]
+    srb : ndarray [Y] — sex ratio at birth
+    parity_rel : ndarray [5, Y] — relative levels by transition
+    """
+    mx = np.ascontiguousarray(mx, dtype=np.float64)
+    rates = np.ascontiguousarray(asfr_or_lam, dtype=np.float64)
+    rel = np.ascontiguousarray(parity_rel, dtype=np.float64)
+    if mx.ndim != 3 or mx.shape[0] != 2 or mx.shape[2] != A_MAX + 1:
+        raise ValueError(f"mx must have shape [2, Y, {A_MAX + 1}]; got {mx.shape}")
+    if rates.shape != mx.shape[1:]:
+        raise ValueError(f"fertility array has shape {rates.shape}; expected {mx.shape[1:]}")
+    if rel.shape != (5, mx.shape[1]):
+        raise ValueError(f"parity levels have shape {rel.shape}; expected (5, {mx.shape[1]})")
+    if dur1.size == 0 or rebirth_time.size == 0:
+        raise ValueError("dur1 and rebirth_time need at least one value")
+    child_l = child_log_survival(mx, srb, first_year)
+    n_c = last_cohort - first_cohort + 1
+    shape = (n_c, A_MAX + 1)
+    out = {
+        name: np.zeros(shape)
+        for name in (
+            "new_d1", "ceb", "surv", "rebirth", "lam", "shortfall", "dn1", "dd1",
+            "new_couple_d1", "lrel",
+        )
+    }
+    q = np.zeros((n_c, A_MAX + 1, k.N_STATES))
+    k.run_cohorts(
+        first_cohort, first_year, np.ascontiguousarray(mx[0]), rates, rates, solve, rel,
+        np.ascontiguousarray(dur1, dtype=np.float64),
+        np.ascontiguousarray(rebirth_time, dtype=np.float64), child_l, union_age, FERT_MIN,
+        FERT_MAX, LAM_MAX, q, out["new_d1"], out["ceb"], out["surv"], out["rebirth"],
+        out["lam"], out["shortfall"], out["dn1"], out["dd1"], out["new_couple_d1"],
+        out["lrel"],
+    )
+    return CohortArrays(first_cohort=first_cohort, q=q, **out)
+
+
+def _diag(arr_ca: np.ndarray, first_cohort: int, years: np.ndarray) -> np.ndarray:
+    """Map a ``[cohort, age]`` array to ``[year, age]`` for ``years`` (cohort = year − age)."""
+    ages = np.arange(arr_ca.shape[1])
+    ci = years[:, None] - ages[None, :] - first_cohort
+    valid = (ci >= 0) & (ci < arr_ca.shape[0])
+    out = np.zeros((years.size, ages.size) + arr_ca.shape[2:])
+    out[valid] = arr_ca[ci[valid], np.broadcast_to(ages, ci.shape)[valid]]
+    return out
+
+
+def _pool_open_age(arr: np.ndarray) -> np.ndarray:
+    """Add ages ``A_OUT..A_MAX`` (last axis) into the open group ``A_OUT``."""
+    out = arr[..., : A_OUT + 1].copy()
+    out[..., A_OUT] = arr[..., A_OUT:].sum(axis=-1)
+    return out
+
+
+def _fathers(
+    couple_share: np.ndarray,
+    unions: np.ndarray,
+    male_log_l: np.ndarray,
+    first_cohort: int,
+    male_first_cohort: int,
+    years: np.ndarray,
+    parity: ParityModel,
+) -> np.ndarray:
+    """Living husbands by their own age, from per-union couple shares of their wives' cohorts.
+
+    couple_share : ndarray [C, A_MAX+1] — share of unions of wife cohort ``c`` in the state,
+        at wife's age ``a`` (independent of the husband's survival)
+    unions : ndarray [C] — couples formed per wife cohort (women alive at ``union_age``)
+    male_log_l : ndarray [Cm, A_MAX+1] — male cohort log survival, cohort index from
+        ``male_first_cohort``
+
+    Returns ndarray [T, A_MAX+1] — husbands alive at ``t`` aged ``x`` whose couple is in the state.
+    """
+    n_c, n_a = couple_share.shape
+    x = np.arange(n_a)
+    out = np.zeros((years.size, n_a))
+    u = parity.union_age
+    for g, p in zip(parity.gap_values, parity.gap_pmf, strict=True):
+        if p == 0.0:
+            continue
+        g = int(g)
+        cf = years[:, None] - x[None, :]  # husband's cohort
+        c = cf + g  # wife's cohort
+        a_w = x[None, :] - g + np.zeros_like(cf)
+        age_union = u + g  # husband's age when the couple formed
+        ci = c - first_cohort
+        mi = cf - male_first_cohort
+        ok = (ci >= 0) & (ci < n_c) & (a_w >= u) & (a_w < n_a) & (mi >= 0) & (mi < male_log_l.shape[0])
+        ok &= (age_union >= 0) & (age_union < n_a)
+        if not ok.any():
+            continue
+        xs = np.broadcast_to(x, cf.shape)
+        surv = np.exp(male_log_l[mi[ok], xs[ok]] - male_log_l[mi[ok], age_union])
+        vals = p * unions[ci[ok]] * couple_share[ci[ok], a_w[ok]] * surv
+        out[ok] += vals
+    return out
+
+
+def project_expected(
+    bundle: RateBundle,
+    parity: ParityModel,
+    first_year: int,
+    last_year: int,
+    *,
+    include_migration: bool = False,
+    progress=None,
+) -> ExpectedResult:
+    """Expected counts for ``first_year..last_year`` (docs/model.md).
+
+    Parameters
+    ----------
+    bundle : RateBundle — rates and base population
+    parity : ParityModel — parity levels, replacement, couples
+    first_year, last_year : int — output years (within the bundle's years)
+    include_migration : bool — add the bundle's net migration in the projection
+    progress : callable(done: int, total: int) or None — called after each region
+    """
+    if not bundle.first_year <= first_year <= last_year <= bundle.last_year:
+        raise ValueError(
+            f"output years {first_year}..{last_year} must lie within the rate years "
+            f"{bundle.first_year}..{bundle.last_year}"
+        )
+    if parity.rel.shape[0] != len(bundle.regions) or parity.rel.shape[2] != bundle.mx.shape[2]:
+        raise ValueError(
+            f"parity levels have shape {parity.rel.shape}; expected "
+            f"({len(bundle.regions)}, 5, {bundle.mx.shape[2]})"
+        )
+    years = np.arange(first_year, last_year + 1)
+    pop: PopulationArrays = project_population(bundle, include_migration=include_migration)
+    first_cohort = bundle.first_year
+    last_cohort = last_year
+    n_r = len(bundle.regions)
+    n_t = years.size
+    parents = {v: np.zeros((n_r, n_t, 2, A_OUT + 1)) for v in PARENT_VARIABLES}
+    families = {v: np.zeros((n_r, n_t, A_OUT + 1)) for v in FAMILY_VARIABLES}
+    means = {v: np.zeros((n_r, n_t, A_OUT + 1)) for v in WOMAN_MEANS}
+    women = np.zeros((n_r, n_t, A_OUT + 1))
+    rebirths = np.zeros((n_r, n_t))
+    shortfall = np.zeros((n_r, n_t))
+    lam_grid = np.zeros_like(bundle.asfr)
+    population = np.zeros((n_r, n_t, 2, A_OUT + 1))
+    yi = years - pop.first_year
+    elig = np.arange(A_MAX + 1) >= parity.eligibility_age
+
+    for r in range(n_r):
+        coh = run_region_cohorts(
+            bundle.mx[r], bundle.asfr[r], bundle.srb, bundle.first_year, parity.rel[r],
+            parity.dur1, parity.rebirth_time, parity.union_age, first_cohort, last_cohort,
+        )
+        # intensity on the rate grid (year = cohort + age), for the microsimulation
+        grid_years = bundle.years
+        lam_grid[r] = _diag(coh.lam, first_cohort, grid_years)
+
+        p_f = pop.population[r, 0][yi]  # [T, A]
+        p_m = pop.population[r, 1][yi]
+        population[r, :, 0] = _pool_open_age(p_f)
+        population[r, :, 1] = _pool_open_age(p_m)
+        q_ty = _diag(coh.q, first_cohort, years)  # [T, A, 5]
+        new_ty = _diag(coh.new_d1, first_cohort, years)
+        mothers_one = p_f * (q_ty[..., k.N1] + q_ty[..., k.D1])
+        mothers_d1 = p_f * q_ty[..., k.D1]
+        mothers_n1 = p_f * q_ty[..., k.N1]
+        mothers_new = p_f * new_ty
+
+        # couples: per-union shares (wife alive part + wife dead part)
+        couple_n1 = coh.q[..., k.N1] * coh.lrel + coh.dn1
+        couple_d1 = coh.q[..., k.D1] * coh.lrel + coh.dd1
+        cohorts = np.arange(first_cohort, last_cohort + 1)
+        u_years = cohorts + parity.union_age - pop.first_year
+        inside = (u_years >= 0) & (u_years < pop.population.shape[2])
+        unions = np.where(
+            inside,
+            pop.population[r, 0][np.clip(u_years, 0, None).clip(max=pop.population.shape[2] - 1), parity.union_age],
+            pop.cohort_size[r, 0][cohorts - pop.first_cohort] * np.exp(pop.log_l[r, 0][cohorts - pop.first_cohort, parity.union_age]),
+        )
+        male_l = pop.log_l[r, 1]
+        fathers_n1 = _fathers(couple_n1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
+        fathers_d1 = _fathers(couple_d1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
+        fathers_new = _fathers(coh.new_couple_d1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
+        # families whose wife has died, counted at the father's age
+        widowers_n1 = _fathers(coh.dn1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
+        widowers_d1 = _fathers(coh.dd1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
+
+        parents["one_child_parents"][r, :, 0] = _pool_open_age(mothers_one)
+        parents["one_child_parents"][r, :, 1] = _pool_open_age(fathers_n1 + fathers_d1)
+        parents["shidu_parents_strict"][r, :, 0] = _pool_open_age(mothers_d1)
+        parents["shidu_parents_strict"][r, :, 1] = _pool_open_age(fathers_d1)
+        parents["new_shidu_parents"][r, :, 0] = _pool_open_age(mothers_new)
+        parents["new_shidu_parents"][r, :, 1] = _pool_open_age(fathers_new)
+        parents["eligible_shidu_parents"][r, :, 0] = _pool_open_age(mothers_d1 * elig)
+        parents["eligible_shidu_parents"][r, :, 1] = _pool_open_age(fathers_d1 * elig)
+        families["one_child_families"][r] = _pool_open_age(mothers_n1 + widowers_n1)
+        families["shidu_families"][r] = _pool_open_age(mothers_d1 + widowers_d1)
+
+        ceb = _diag(coh.ceb, first_cohort, years)
+        surv = _diag(coh.surv, first_cohort, years)
+        women[r] = _pool_open_age(p_f)
+        w = np.where(women[r] > 0, women[r], 1.0)
+        means["mean_children_ever_born"][r] = _pool_open_age(p_f * ceb) / w
+        means["mean_children_surviving"][r] = _pool_open_age(p_f * surv) / w
+        means["mean_children_dead"][r] = (
+            means["mean_children_ever_born"][r] - means["mean_children_surviving"][r]
+        )
+        # births in the step t-1 -> t to D1 women, counted over living women at t-1
+        reb = _diag(coh.rebirth, first_cohort, years - 1)
+        p_prev = pop.population[r, 0][np.clip(yi - 1, 0, None)]
+        rebirths[r] = (p_prev * reb).sum(axis=-1)
+        short = _diag(coh.shortfall, first_cohort, years)
+        shortfall[r] = (p_f * short).sum(axis=-1)
+        if progress is not None:
+            progress(r + 1, n_r)
+
+    hazards = FertilityHazards(
+        lam=lam_grid,
+        rel=parity.rel,
+        dur1=parity.dur1,
+        rebirth_time=parity.rebirth_time,
+        first_year=bundle.first_year,
+    )
+    return ExpectedResult(
+        regions=bundle.regions,
+        years=years,
+        parents=parents,
+        families=families,
+        means=means,
+        population=population,
+        women=women,
+        rebirths=rebirths,
+        hazards=hazards,
+        shortfall=shortfall,
+    )

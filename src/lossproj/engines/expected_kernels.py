@@ -1,0 +1,340 @@
+"""Numba kernels of the expected-value engine: the parity/bereavement state process of a cohort.
+
+Plain-array functions only: no I/O, no randomness, write into preallocated outputs. The
+validating wrappers live in :mod:`lossproj.engines.expected`. The process is specified in
+``docs/model.md``; index conventions:
+
+- ``c`` cohort index (cohort ``first_cohort + c``), ``a`` age 0..A_MAX, ``y`` year index
+  (year ``first_year + y``);
+- fertility states ``P0, N1, D1, P2, P3`` = 0..4 in ``states``;
+- parity transitions ``k``: 0 childless, 1 one child alive, 2 two, 3 three+, 4 rebirth after loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+P0, N1, D1, P2, P3 = 0, 1, 2, 3, 4
+N_STATES = 5
+N_TRANSITIONS = 5
+
+#: Newton iterations for the fertility intensity; the solve converges from below
+#: (the births function is concave and increasing in the intensity).
+NEWTON_STEPS = 60
+NEWTON_RTOL = 1e-13
+
+
+@njit(cache=True)
+def _births(lam, weights, levels, n):
+    """Expected births and derivative for intensity ``lam``: Σ w (1 − e^{−lam h})."""
+    f = 0.0
+    df = 0.0
+    for i in range(n):
+        h = levels[i]
+        if h > 0.0 and weights[i] > 0.0:
+            e = np.exp(-lam * h)
+            f += weights[i] * (1.0 - e)
+            df += weights[i] * h * e
+    return f, df
+
+
+@njit(cache=True)
+def solve_intensity(target, weights, levels, n, lam_max):
+    """Intensity ``lam`` with Σ_i weights[i]·(1 − exp(−lam·levels[i])) = target.
+
+    Returns ``(lam, shortfall)``; ``shortfall`` > 0 when the target cannot be reached
+    below ``lam_max`` (then ``lam = lam_max``).
+    """
+    if target <= 0.0:
+        return 0.0, 0.0
+    sup = 0.0
+    for i in range(n):
+        if levels[i] > 0.0:
+            sup += weights[i]
+    if sup <= target:
+        f, _ = _births(lam_max, weights, levels, n)
+        return lam_max, target - f
+    lam = 0.0
+    for _ in range(NEWTON_STEPS):
+        f, df = _births(lam, weights, levels, n)
+        g = f - target
+        if df <= 0.0:
+            break
+        step = g / df
+        lam_new = lam - step
+        if lam_new > lam_max:
+            lam_new = lam_max
+        if abs(lam_new - lam) <= NEWTON_RTOL * max(lam_new, 1e-300):
+            lam = lam_new
+            break
+        lam = lam_new
+    f, _ = _births(lam, weights, levels, n)
+    short = target - f
+    if short < 0.0 or lam < lam_max:
+        short = 0.0
+    return lam, short
+
+
+@njit(cache=True)
+def cohort_process(
+    c,
+    first_cohort,
+    first_year,
+    mx_f,
+    asfr,
+    lam_in,
+    solve,
+    rel,
+    dur1,
+    rebirth_time,
+    child_log_l,
+    union_age,
+    fert_min,
+    fert_max,
+    lam_max,
+    q_out,
+    new_d1_out,
+    ceb_out,
+    surv_out,
+    rebirth_out,
+    lam_out,
+    short_out,
+    dn1_out,
+    dd1_out,
+    new_couple_d1_out,
+    lrel_out,
+):
+    """Run the state process of cohort index ``c`` over ages 0..A_MAX.
+
+    Parameters (plain arrays; rates indexed by year index ``t − first_year``, clipped to the grid)
+    ----------
+    mx_f : ndarray [Y, A+1] — female central death rate [deaths per person-year]
+    asfr : ndarray [Y, A+1] — all-order births per woman per year (used when ``solve``)
+    lam_in : ndarray [Y, A+1] — fertility intensity (used when not ``solve``)
+    rel : ndarray [N_TRANSITIONS, Y] — relative parity-progression levels (rel[0] = 1)
+    dur1 : ndarray [D] — multiplier of the 1→2 hazard by the child's age
+    rebirth_time : ndarray [S] — multiplier of the rebirth hazard by years since the loss
+    child_log_l : ndarray [B, A+1] — log survival of a child of birth-cohort index
+        ``b − first_year`` to age ``d`` (sex-mixed; ``d = 0`` is the first reference date)
+
+    Outputs (row ``c`` written; each ``[C, A+1]`` unless stated)
+    -------
+    q_out [C, A+1, 5] state shares of a living woman; new_d1_out entries into D1 during the
+    step ending at age ``a``; ceb_out / surv_out mean children ever born / surviving; rebirth_out
+    births to D1 women in the step starting at age ``a``; lam_out the intensity used at age
+    ``a``; short_out unmet births; dn1_out / dd1_out per-union shares of couples whose wife has
+    died, in N1 / D1; new_couple_d1_out per-union entries of couples into D1 in the step ending
+    at ``a``; lrel_out the wife's survival from ``union_age`` to ``a``.
+    """
+    n_years = mx_f.shape[0]
+    a_max = mx_f.shape[1] - 1
+    n_fert = fert_max - fert_min + 1
+    n_dur = dur1.shape[0]
+    n_s = rebirth_time.shape[0]
+    cohort = first_cohort + c
+
+    n1 = np.zeros(n_fert)  # by mother's age at the birth (index a_birth − fert_min)
+    d1 = np.zeros(n_s)
+    eb = np.zeros(n_fert)  # expected births by mother's age at the birth
+    dn1 = np.zeros(n_fert)
+    n1_next = np.zeros(n_fert)
+    d1_next = np.zeros(n_s)
+    weights = np.zeros(n_fert + n_s + 3)
+    levels = np.zeros(n_fert + n_s + 3)
+
+    p0 = 1.0
+    p2 = 0.0
+    p3 = 0.0
+    ceb = 0.0
+    dd1 = 0.0
+    lrel = 0.0
+    new_d1 = 0.0
+    new_couple = 0.0
+
+    for a in range(a_max + 1):
+        t = cohort + a
+        y = min(max(t - first_year, 0), n_years - 1)
+        # --- record the state at reference t ---
+        s_n1 = 0.0
+        for j in range(n_fert):
+            s_n1 += n1[j]
+        s_d1 = 0.0
+        for s in range(n_s):
+            s_d1 += d1[s]
+        q_out[c, a, P0] = p0
+        q_out[c, a, N1] = s_n1
+        q_out[c, a, D1] = s_d1
+        q_out[c, a, P2] = p2
+        q_out[c, a, P3] = p3
+        ceb_out[c, a] = ceb
+        surv = 0.0
+        for j in range(n_fert):
+            if eb[j] > 0.0:
+                b = cohort + fert_min + j + 1
+                d = t - b
+                if d >= 0:
+                    bi = min(max(b - first_year, 0), child_log_l.shape[0] - 1)
+                    surv += eb[j] * np.exp(child_log_l[bi, min(d, a_max)])
+        surv_out[c, a] = surv
+        new_d1_out[c, a] = new_d1
+        if a == union_age:
+            lrel = 1.0
+        lrel_out[c, a] = lrel
+        s_dn1 = 0.0
+        for j in range(n_fert):
+            s_dn1 += dn1[j]
+        dn1_out[c, a] = s_dn1
+        dd1_out[c, a] = dd1
+        new_couple_d1_out[c, a] = new_couple
+
+        # --- fertility in the step t -> t+1 ---
+        fertile = fert_min <= a <= fert_max
+        lam = 0.0
+        if fertile:
+            n = 0
+            weights[n] = p0
+            levels[n] = rel[0, y]
+            n += 1
+            for j in range(n_fert):
+                if n1[j] > 0.0:
+                    d = t - (cohort + fert_min + j + 1)
+                    weights[n] = n1[j]
+                    levels[n] = rel[1, y] * dur1[min(max(d, 0), n_dur - 1)]
+                    n += 1
+            for s in range(n_s):
+                if d1[s] > 0.0:
+                    weights[n] = d1[s]
+                    levels[n] = rel[4, y] * rebirth_time[s]
+                    n += 1
+            weights[n] = p2
+            levels[n] = rel[2, y]
+            n += 1
+            weights[n] = p3
+            levels[n] = rel[3, y]
+            n += 1
+            if solve:
+                lam, short = solve_intensity(asfr[y, a], weights, levels, n, lam_max)
+                short_out[c, a] = short
+            else:
+                lam = lam_in[y, a]
+        lam_out[c, a] = lam
+
+        b0 = p0 * (1.0 - np.exp(-lam * rel[0, y])) if fertile else 0.0
+        b2 = p2 * (1.0 - np.exp(-lam * rel[2, y])) if fertile else 0.0
+        b3 = p3 * (1.0 - np.exp(-lam * rel[3, y])) if fertile else 0.0
+        to_p2 = 0.0
+        entered = 0.0
+        widowed_losses = 0.0
+        births = b0 + b2 + b3
+
+        # one child alive: birth of a second, or the child's death
+        for j in range(n_fert):
+            n1_next[j] = 0.0
+            if n1[j] <= 0.0 and dn1[j] <= 0.0:
+                continue
+            b = cohort + fert_min + j + 1
+            d = t - b
+            bi = min(max(b - first_year, 0), child_log_l.shape[0] - 1)
+            dd = min(max(d, 0), a_max - 1)
+            sv = np.exp(child_log_l[bi, dd + 1] - child_log_l[bi, dd])
+            pb = 0.0
+            if fertile:
+                pb = 1.0 - np.exp(-lam * rel[1, y] * dur1[min(max(d, 0), n_dur - 1)])
+            born = n1[j] * pb
+            to_p2 += born
+            births += born
+            stay = n1[j] - born
+            n1_next[j] = stay * sv
+            entered += stay * (1.0 - sv)
+            # couples whose wife has died: only the child's survival
+            died = dn1[j] * (1.0 - sv)
+            dn1[j] -= died
+            dd1 += died
+            widowed_losses += died
+        # one child dead: rebirth, or one more year since the loss
+        for s in range(n_s):
+            d1_next[s] = 0.0
+        reborn = 0.0
+        for s in range(n_s):
+            if d1[s] <= 0.0:
+                continue
+            pr = 0.0
+            if fertile:
+                pr = 1.0 - np.exp(-lam * rel[4, y] * rebirth_time[s])
+            r = d1[s] * pr
+            reborn += r
+            d1_next[min(s + 1, n_s - 1)] += d1[s] - r
+        to_p2 += reborn
+        births += reborn
+        rebirth_out[c, a] = reborn
+
+        # newborn of a childless woman: alive at its first reference date, or dead
+        if b0 > 0.0:
+            jb = a - fert_min
+            bi = min(max(t + 1 - first_year, 0), child_log_l.shape[0] - 1)
+            l0 = np.exp(child_log_l[bi, 0])
+            n1_next[jb] += b0 * l0
+            entered += b0 * (1.0 - l0)
+        d1_next[0] += entered
+        if fertile:
+            eb[a - fert_min] = births
+
+        p0 -= b0
+        p2 += to_p2 - b2
+        p3 += b2
+        ceb += births
+
+        # wife's survival over the step; widowed couples carry the state at t+1
+        qf = 1.0 - np.exp(-mx_f[y, min(a, a_max)])
+        widowed = lrel * qf
+        new_couple = entered * lrel + widowed_losses
+        for j in range(n_fert):
+            n1[j] = n1_next[j]
+            dn1[j] += n1_next[j] * widowed
+        tot_d1 = 0.0
+        for s in range(n_s):
+            d1[s] = d1_next[s]
+            tot_d1 += d1_next[s]
+        dd1 += tot_d1 * widowed
+        lrel = lrel * (1.0 - qf)
+        new_d1 = entered
+
+
+@njit(parallel=True, cache=True)
+def run_cohorts(
+    first_cohort,
+    first_year,
+    mx_f,
+    asfr,
+    lam_in,
+    solve,
+    rel,
+    dur1,
+    rebirth_time,
+    child_log_l,
+    union_age,
+    fert_min,
+    fert_max,
+    lam_max,
+    q_out,
+    new_d1_out,
+    ceb_out,
+    surv_out,
+    rebirth_out,
+    lam_out,
+    short_out,
+    dn1_out,
+    dd1_out,
+    new_couple_d1_out,
+    lrel_out,
+):
+    """Run :func:`cohort_process` for every cohort row of the outputs (cohorts are independent)."""
+    n_c = q_out.shape[0]
+    for c in prange(n_c):
+        cohort_process(
+            c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, rebirth_time,
+            child_log_l, union_age, fert_min, fert_max, lam_max, q_out, new_d1_out, ceb_out,
+            surv_out, rebirth_out, lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out,
+            lrel_out,
+        )

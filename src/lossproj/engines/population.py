@@ -1,0 +1,177 @@
+"""Population by region, sex and single age: back-projection before the base year, projection after.
+
+Before the base date the population of a cohort is its size at birth times its survival,
+with sizes chosen so that the base population is met exactly (docs/model.md, "Population and
+cohort weights"). After it, the cohort-component projection
+``P(t+1, a+1) = P(t, a)·exp(−mx) + migration`` with births from ASFR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lossproj.rates.bundle import A_MAX, A_OUT, RateBundle
+
+
+def cohort_log_survival(mx_s: np.ndarray, first_year: int, cohorts: np.ndarray) -> np.ndarray:
+    """Log survival ``log L_c(a)`` of cohorts along their diagonals.
+
+    Parameters
+    ----------
+    mx_s : ndarray [Y, A_MAX+1] — central death rate of one sex [deaths per person-year]
+    first_year : int — year of ``mx_s[0]``; years outside the grid use the nearest year's rates
+    cohorts : ndarray [C] int — birth cohorts (age 0 at the reference date of year ``c``)
+
+    Returns
+    -------
+    ndarray [C, A_MAX+1] — ``log L_c(a) = −Σ_{j<a} mx[c+j, j]``, with ``L_c(0) = 1``
+    """
+    n_y, n_a = mx_s.shape
+    ages = np.arange(n_a)
+    yi = np.clip(cohorts[:, None] + ages[None, :] - first_year, 0, n_y - 1)
+    m = mx_s[yi, ages[None, :]]
+    out = np.zeros((cohorts.size, n_a))
+    out[:, 1:] = -np.cumsum(m[:, :-1], axis=1)
+    return out
+
+
+
+@dataclass(frozen=True)
+class PopulationArrays:
+    """Population on the rate grid.
+
+    population : ndarray [R, 2, Y, A_MAX+1] — persons at the reference date of each year
+    births : ndarray [R, Y] — live births in the step t → t+1 [persons]
+    cohort_size : ndarray [R, 2, C] — persons of each cohort at age 0 (cohort ``first_cohort + i``)
+    log_l : ndarray [R, 2, C, A_MAX+1] — cohort log survival from age 0
+    """
+
+    first_year: int
+    first_cohort: int
+    population: np.ndarray
+    births: np.ndarray
+    cohort_size: np.ndarray
+    log_l: np.ndarray
+
+
+def _old_cohort_sizes(
+    base: np.ndarray,
+    base_year: int,
+    log_l: np.ndarray,
+    first_cohort: int,
+    older: np.ndarray | None,
+    older_year: int | None,
+) -> np.ndarray:
+    """Sizes at birth of cohorts in the base's open group (aged A_OUT+ at the base date)."""
+    n_c = log_l.shape[0]
+    size = np.zeros(n_c)
+    youngest_single = base_year - (A_OUT - 1)  # youngest cohort at a single age below A_OUT
+    for i in range(n_c):
+        c = first_cohort + i
+        if c > base_year:
+            break
+        a = base_year - c
+        if a < A_OUT:
+            size[i] = base[a] / np.exp(log_l[i, a])
+    ref_i = youngest_single - first_cohort
+    for i in range(n_c):
+        c = first_cohort + i
+        a = base_year - c
+        if a < A_OUT:
+            break
+        if older is not None and older_year is not None and 0 <= older_year - c < A_OUT:
+            a2 = older_year - c
+            size[i] = older[a2] / np.exp(log_l[i, a2])
+        else:
+            size[i] = np.nan
+    # cohorts too old for either census: size of the oldest cohort that has one
+    known = np.where(~np.isnan(size[: max(ref_i, 0) + 1]))[0]
+    if known.size:
+        oldest = known[0]
+        size[:oldest][np.isnan(size[:oldest])] = size[oldest]
+    size[np.isnan(size)] = 0.0
+    # scale the open-group cohorts so that the base's A_OUT+ group is met exactly
+    open_idx = [i for i in range(n_c) if A_OUT <= base_year - (first_cohort + i) <= A_MAX]
+    if open_idx:
+        alive = sum(size[i] * np.exp(log_l[i, base_year - (first_cohort + i)]) for i in open_idx)
+        if alive > 0:
+            factor = base[A_OUT:].sum() / alive
+            for i in range(n_c):
+                if base_year - (first_cohort + i) >= A_OUT:
+                    size[i] *= factor
+    return size
+
+
+def project_population(bundle: RateBundle, *, include_migration: bool = False) -> PopulationArrays:
+    """Population of every region on the bundle's year grid (docs/model.md).
+
+    Parameters
+    ----------
+    bundle : RateBundle
+    include_migration : bool — add ``bundle.net_migration`` after the base year
+
+    Returns
+    -------
+    PopulationArrays
+    """
+    if include_migration and bundle.net_migration is None:
+        raise ValueError(f"the {bundle.name!r} rate bundle has no net migration to include")
+    n_r = len(bundle.regions)
+    n_y = bundle.mx.shape[2]
+    first_cohort = bundle.first_year - A_MAX
+    cohorts = np.arange(first_cohort, bundle.last_year + 1)
+    n_c = cohorts.size
+    ages = np.arange(A_MAX + 1)
+    population = np.zeros((n_r, 2, n_y, A_MAX + 1))
+    births = np.zeros((n_r, n_y))
+    cohort_size = np.zeros((n_r, 2, n_c))
+    log_l = np.zeros((n_r, 2, n_c, A_MAX + 1))
+    b_idx = bundle.base_year - bundle.first_year
+    p_male = bundle.srb / (1.0 + bundle.srb)
+
+    for r in range(n_r):
+        for s in range(2):
+            log_l[r, s] = cohort_log_survival(bundle.mx[r, s], bundle.first_year, cohorts)
+            older = None if bundle.older_base_population is None else bundle.older_base_population[r, s]
+            cohort_size[r, s] = _old_cohort_sizes(
+                bundle.base_population[r, s], bundle.base_year, log_l[r, s], first_cohort,
+                older, bundle.older_base_year,
+            )
+            # back-projection up to and including the base year
+            for y in range(b_idx + 1):
+                ci = bundle.first_year + y - ages - first_cohort
+                population[r, s, y] = cohort_size[r, s, ci] * np.exp(log_l[r, s, ci, ages])
+        # projection after the base year
+        for y in range(b_idx, n_y - 1):
+            births[r, y] = float(bundle.asfr[r, y] @ population[r, 0, y])
+            for s in range(2):
+                surv = np.exp(-bundle.mx[r, s, y])
+                nxt = np.zeros(A_MAX + 1)
+                nxt[1:] = population[r, s, y, :-1] * surv[:-1]
+                nxt[A_MAX] += population[r, s, y, A_MAX] * surv[A_MAX]
+                share = p_male[y] if s == 1 else 1.0 - p_male[y]
+                nxt[0] = births[r, y] * share * np.exp(-0.5 * bundle.mx[r, s, y, 0])
+                if include_migration:
+                    nxt += bundle.net_migration[r, s, y + 1]
+                    if np.any(nxt < 0):
+                        bad = int(np.argmin(nxt))
+                        raise ValueError(
+                            f"net migration makes the population of {bundle.regions[r]}, "
+                            f"sex {s}, age {bad} negative in {bundle.first_year + y + 1}"
+                        )
+                population[r, s, y + 1] = nxt
+                ci = bundle.first_year + y + 1 - first_cohort
+                cohort_size[r, s, ci] = nxt[0]
+        # births before the base year (for reporting): from back-projected women
+        for y in range(b_idx):
+            births[r, y] = float(bundle.asfr[r, y] @ population[r, 0, y])
+    return PopulationArrays(
+        first_year=bundle.first_year,
+        first_cohort=first_cohort,
+        population=population,
+        births=births,
+        cohort_size=cohort_size,
+        log_l=log_l,
+    )

@@ -1,0 +1,157 @@
+"""The rate bundle: every demographic rate the engines need, on one year × age grid.
+
+A :class:`RateBundle` holds plain arrays (C-contiguous float64) so that kernels can take them
+directly; labelled views are built by the aggregate layer. A :class:`ParityModel` holds the
+parity-progression levels and the couple assumptions of a scenario. Both are frozen; scenarios
+build new ones (see :mod:`lossproj.scenarios`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Highest single age followed internally; ages >= 100 use the age-100 rates and are pooled
+#: into the open group 100+ on output.
+A_MAX = 110
+#: Highest age reported (open group).
+A_OUT = 100
+#: Youngest and oldest ages at which a woman can give birth.
+FERT_MIN, FERT_MAX = 15, 49
+SEXES = ("female", "male")
+
+
+@dataclass(frozen=True)
+class RateBundle:
+    """Rates by region, sex, single year and single age.
+
+    Attributes
+    ----------
+    name : str — bundle name (``china`` or ``sweden``)
+    regions : tuple of str — region names, in array order
+    region_codes : tuple of int — GB/T 2260 codes (0 where none)
+    region_zh : tuple of str — Chinese names ('' where none)
+    first_year : int — year of index 0 of the year axis
+    mx : ndarray [R, 2, Y, A_MAX+1] — central death rate [deaths per person-year]
+    asfr : ndarray [R, Y, A_MAX+1] — all-order births per woman per year [births per woman-year]
+    srb : ndarray [Y] — sex ratio at birth [male births per female birth]
+    base_year : int — year of the base population
+    base_population : ndarray [R, 2, A_MAX+1] — persons at the base date; the open group
+        100+ is held in age 100
+    older_base_year : int or None — year of an earlier census used to size cohorts too old to
+        appear at single ages in the base (open group)
+    older_base_population : ndarray [R, 2, A_MAX+1] or None
+    net_migration : ndarray [R, 2, Y, A_MAX+1] or None — net migrants [persons per year]
+    assumptions : tuple of str — statements recorded in run metadata
+    """
+
+    name: str
+    regions: tuple[str, ...]
+    region_codes: tuple[int, ...]
+    region_zh: tuple[str, ...]
+    first_year: int
+    mx: np.ndarray
+    asfr: np.ndarray
+    srb: np.ndarray
+    base_year: int
+    base_population: np.ndarray
+    older_base_year: int | None = None
+    older_base_population: np.ndarray | None = None
+    net_migration: np.ndarray | None = None
+    assumptions: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        n_r = len(self.regions)
+        n_y = self.mx.shape[2]
+        expect = {
+            "mx": (n_r, 2, n_y, A_MAX + 1),
+            "asfr": (n_r, n_y, A_MAX + 1),
+            "srb": (n_y,),
+            "base_population": (n_r, 2, A_MAX + 1),
+        }
+        for name, shape in expect.items():
+            arr = getattr(self, name)
+            if arr.shape != shape:
+                raise ValueError(f"RateBundle.{name} has shape {arr.shape}; expected {shape}")
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"RateBundle.{name} must be finite and >= 0")
+        if not self.first_year <= self.base_year <= self.last_year:
+            raise ValueError(
+                f"base year {self.base_year} outside the rate years {self.first_year}..{self.last_year}"
+            )
+
+    @property
+    def last_year(self) -> int:
+        return self.first_year + self.mx.shape[2] - 1
+
+    @property
+    def years(self) -> np.ndarray:
+        return np.arange(self.first_year, self.last_year + 1)
+
+    def year_index(self, year: int) -> int:
+        if not self.first_year <= year <= self.last_year:
+            raise ValueError(f"year {year} outside the rate years {self.first_year}..{self.last_year}")
+        return year - self.first_year
+
+    def select(self, regions) -> RateBundle:
+        """A bundle restricted to ``regions`` (names, in the order given)."""
+        idx = [self.regions.index(r) for r in regions]
+        return RateBundle(
+            name=self.name,
+            regions=tuple(self.regions[i] for i in idx),
+            region_codes=tuple(self.region_codes[i] for i in idx),
+            region_zh=tuple(self.region_zh[i] for i in idx),
+            first_year=self.first_year,
+            mx=np.ascontiguousarray(self.mx[idx]),
+            asfr=np.ascontiguousarray(self.asfr[idx]),
+            srb=self.srb,
+            base_year=self.base_year,
+            base_population=np.ascontiguousarray(self.base_population[idx]),
+            older_base_year=self.older_base_year,
+            older_base_population=None
+            if self.older_base_population is None
+            else np.ascontiguousarray(self.older_base_population[idx]),
+            net_migration=None
+            if self.net_migration is None
+            else np.ascontiguousarray(self.net_migration[idx]),
+            assumptions=self.assumptions,
+        )
+
+
+@dataclass(frozen=True)
+class ParityModel:
+    """Parity progression, replacement after loss and couple assumptions of a scenario.
+
+    Attributes
+    ----------
+    rel : ndarray [R, 5, Y] — relative levels of the birth hazard by transition
+        (0 childless = 1, 1 one child alive → 2nd, 2 two → 3rd, 3 three+ → more,
+        4 rebirth after the only child's death) [dimensionless]
+    dur1 : ndarray [D] — multiplier of transition 1 by the living child's age [dimensionless]
+    rebirth_time : ndarray [S] — multiplier of transition 4 by whole years since the loss
+    union_age : int — wife's age at which the couple is formed [years]
+    gap_values : ndarray [G] int — husband's age minus wife's age [years]
+    gap_pmf : ndarray [G] — probability of each gap
+    eligibility_age : int — age from which a strict shidu parent is eligible [years]
+    """
+
+    rel: np.ndarray
+    dur1: np.ndarray
+    rebirth_time: np.ndarray
+    union_age: int
+    gap_values: np.ndarray
+    gap_pmf: np.ndarray
+    eligibility_age: int = 49
+
+    def __post_init__(self):
+        if self.rel.ndim != 3 or self.rel.shape[1] != 5:
+            raise ValueError(f"ParityModel.rel must have shape [R, 5, Y]; got {self.rel.shape}")
+        for name in ("rel", "dur1", "rebirth_time", "gap_pmf"):
+            arr = getattr(self, name)
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"ParityModel.{name} must be finite and >= 0")
+        if abs(self.gap_pmf.sum() - 1.0) > 1e-6:
+            raise ValueError(f"spouse age-gap probabilities sum to {self.gap_pmf.sum()}, not 1")
+        if self.gap_values.shape != self.gap_pmf.shape:
+            raise ValueError("spouse age-gap values and probabilities differ in length")
