@@ -149,7 +149,7 @@ def run_region_cohorts(
         raise ValueError(f"parity levels have shape {rel.shape}; expected (5, {mx.shape[1]})")
     if dur1.size == 0 or rebirth_time.size == 0:
         raise ValueError("dur1 and rebirth_time need at least one value")
-    child_l = child_log_survival(mx, srb, first_year)
+    child_l = np.exp(child_log_survival(mx, srb, first_year))
     n_c = last_cohort - first_cohort + 1
     shape = (n_c, A_MAX + 1)
     out = {
@@ -185,50 +185,6 @@ def _pool_open_age(arr: np.ndarray) -> np.ndarray:
     """Add ages ``A_OUT..A_MAX`` (last axis) into the open group ``A_OUT``."""
     out = arr[..., : A_OUT + 1].copy()
     out[..., A_OUT] = arr[..., A_OUT:].sum(axis=-1)
-    return out
-
-
-def _fathers(
-    couple_share: np.ndarray,
-    unions: np.ndarray,
-    male_log_l: np.ndarray,
-    first_cohort: int,
-    male_first_cohort: int,
-    years: np.ndarray,
-    parity: ParityModel,
-) -> np.ndarray:
-    """Living husbands by their own age, from per-union couple shares of their wives' cohorts.
-
-    couple_share : ndarray [C, A_MAX+1] — share of unions of wife cohort ``c`` in the state,
-        at wife's age ``a`` (independent of the husband's survival)
-    unions : ndarray [C] — couples formed per wife cohort (women alive at ``union_age``)
-    male_log_l : ndarray [Cm, A_MAX+1] — male cohort log survival, cohort index from
-        ``male_first_cohort``
-
-    Returns ndarray [T, A_MAX+1] — husbands alive at ``t`` aged ``x`` whose couple is in the state.
-    """
-    n_c, n_a = couple_share.shape
-    x = np.arange(n_a)
-    out = np.zeros((years.size, n_a))
-    u = parity.union_age
-    for g, p in zip(parity.gap_values, parity.gap_pmf, strict=True):
-        if p == 0.0:
-            continue
-        g = int(g)
-        cf = years[:, None] - x[None, :]  # husband's cohort
-        c = cf + g  # wife's cohort
-        a_w = x[None, :] - g + np.zeros_like(cf)
-        age_union = u + g  # husband's age when the couple formed
-        ci = c - first_cohort
-        mi = cf - male_first_cohort
-        ok = (ci >= 0) & (ci < n_c) & (a_w >= u) & (a_w < n_a) & (mi >= 0) & (mi < male_log_l.shape[0])
-        ok &= (age_union >= 0) & (age_union < n_a)
-        if not ok.any():
-            continue
-        xs = np.broadcast_to(x, cf.shape)
-        surv = np.exp(male_log_l[mi[ok], xs[ok]] - male_log_l[mi[ok], age_union])
-        vals = p * unions[ci[ok]] * couple_share[ci[ok], a_w[ok]] * surv
-        out[ok] += vals
     return out
 
 
@@ -309,14 +265,14 @@ def project_expected(
             pop.population[r, 0][np.clip(u_years, 0, None).clip(max=pop.population.shape[2] - 1), parity.union_age],
             pop.cohort_size[r, 0][cohorts - pop.first_cohort] * np.exp(pop.log_l[r, 0][cohorts - pop.first_cohort, parity.union_age]),
         )
-        male_l = pop.log_l[r, 1]
-        fathers_n1 = _fathers(couple_n1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
-        fathers_d1 = _fathers(couple_d1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
-        fathers_new = _fathers(coh.new_couple_d1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
-        # families whose wife has died, counted at the father's age
-        widowers_n1 = _fathers(coh.dn1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
-        widowers_d1 = _fathers(coh.dd1, unions, male_l, first_cohort, pop.first_cohort, years, parity)
-
+        shares = np.stack([couple_n1, couple_d1, coh.new_couple_d1, coh.dn1, coh.dd1])
+        husbands = np.zeros((shares.shape[0], n_t, A_MAX + 1))
+        k.husbands_by_age(
+            shares, unions, pop.log_l[r, 1], first_cohort, pop.first_cohort, first_year,
+            parity.gap_values.astype(np.int64), parity.gap_pmf.astype(np.float64),
+            parity.union_age, husbands,
+        )
+        fathers_n1, fathers_d1, fathers_new, widowers_n1, widowers_d1 = husbands
         parents["one_child_parents"][r, :, 0] = _pool_open_age(mothers_one)
         parents["one_child_parents"][r, :, 1] = _pool_open_age(fathers_n1 + fathers_d1)
         parents["shidu_parents_strict"][r, :, 0] = _pool_open_age(mothers_d1)

@@ -55,7 +55,11 @@ def solve_intensity(target, weights, levels, n, lam_max):
     if sup <= target:
         f, _ = _births(lam_max, weights, levels, n)
         return lam_max, target - f
-    lam = 0.0
+    # 1 − e^{−x} ≤ x, so target / Σ w h is below the root: Newton then climbs monotonically
+    wh = 0.0
+    for i in range(n):
+        wh += weights[i] * levels[i]
+    lam = min(target / wh, lam_max)
     for _ in range(NEWTON_STEPS):
         f, df = _births(lam, weights, levels, n)
         g = f - target
@@ -88,7 +92,7 @@ def cohort_process(
     rel,
     dur1,
     rebirth_time,
-    child_log_l,
+    child_l,
     union_age,
     fert_min,
     fert_max,
@@ -115,8 +119,8 @@ def cohort_process(
     rel : ndarray [N_TRANSITIONS, Y] — relative parity-progression levels (rel[0] = 1)
     dur1 : ndarray [D] — multiplier of the 1→2 hazard by the child's age
     rebirth_time : ndarray [S] — multiplier of the rebirth hazard by years since the loss
-    child_log_l : ndarray [B, A+1] — log survival of a child of birth-cohort index
-        ``b − first_year`` to age ``d`` (sex-mixed; ``d = 0`` is the first reference date)
+    child_l : ndarray [B, A+1] — survival of a child of birth-cohort index ``b − first_year``
+        from birth to age ``d`` (sex-mixed; ``d = 0`` is the first reference date)
 
     Outputs (row ``c`` written; each ``[C, A+1]`` unless stated)
     -------
@@ -174,8 +178,8 @@ def cohort_process(
                 b = cohort + fert_min + j + 1
                 d = t - b
                 if d >= 0:
-                    bi = min(max(b - first_year, 0), child_log_l.shape[0] - 1)
-                    surv += eb[j] * np.exp(child_log_l[bi, min(d, a_max)])
+                    bi = min(max(b - first_year, 0), child_l.shape[0] - 1)
+                    surv += eb[j] * child_l[bi, min(d, a_max)]
         surv_out[c, a] = surv
         new_d1_out[c, a] = new_d1
         if a == union_age:
@@ -235,9 +239,9 @@ def cohort_process(
                 continue
             b = cohort + fert_min + j + 1
             d = t - b
-            bi = min(max(b - first_year, 0), child_log_l.shape[0] - 1)
+            bi = min(max(b - first_year, 0), child_l.shape[0] - 1)
             dd = min(max(d, 0), a_max - 1)
-            sv = np.exp(child_log_l[bi, dd + 1] - child_log_l[bi, dd])
+            sv = child_l[bi, dd + 1] / child_l[bi, dd] if child_l[bi, dd] > 0.0 else 0.0
             pb = 0.0
             if fertile:
                 pb = 1.0 - np.exp(-lam * rel[1, y] * dur1[min(max(d, 0), n_dur - 1)])
@@ -272,8 +276,8 @@ def cohort_process(
         # newborn of a childless woman: alive at its first reference date, or dead
         if b0 > 0.0:
             jb = a - fert_min
-            bi = min(max(t + 1 - first_year, 0), child_log_l.shape[0] - 1)
-            l0 = np.exp(child_log_l[bi, 0])
+            bi = min(max(t + 1 - first_year, 0), child_l.shape[0] - 1)
+            l0 = child_l[bi, 0]
             n1_next[jb] += b0 * l0
             entered += b0 * (1.0 - l0)
         d1_next[0] += entered
@@ -312,7 +316,7 @@ def run_cohorts(
     rel,
     dur1,
     rebirth_time,
-    child_log_l,
+    child_l,
     union_age,
     fert_min,
     fert_max,
@@ -334,7 +338,57 @@ def run_cohorts(
     for c in prange(n_c):
         cohort_process(
             c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, rebirth_time,
-            child_log_l, union_age, fert_min, fert_max, lam_max, q_out, new_d1_out, ceb_out,
+            child_l, union_age, fert_min, fert_max, lam_max, q_out, new_d1_out, ceb_out,
             surv_out, rebirth_out, lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out,
             lrel_out,
         )
+
+
+@njit(cache=True)
+def husbands_by_age(
+    shares,
+    unions,
+    male_log_l,
+    first_cohort,
+    male_first_cohort,
+    first_out_year,
+    gap_values,
+    gap_pmf,
+    union_age,
+    out,
+):
+    """Living husbands by their own age from per-union shares of their wives' cohorts.
+
+    Parameters
+    ----------
+    shares : ndarray [V, C, A+1] — per-union share of couples of wife cohort index ``c`` in each
+        of V states, at wife's age ``a`` (independent of the husband's survival)
+    unions : ndarray [C] — couples formed per wife cohort [couples]
+    male_log_l : ndarray [Cm, A+1] — male cohort log survival from age 0 (cohort index from
+        ``male_first_cohort``)
+    gap_values, gap_pmf : ndarray [G] — husband's age minus wife's age [years] and probabilities
+    out : ndarray [V, T, A+1] — husbands alive in year ``first_out_year + t`` aged ``x``
+    """
+    n_v, n_c, n_a = shares.shape
+    n_t = out.shape[1]
+    n_m = male_log_l.shape[0]
+    for t in range(n_t):
+        year = first_out_year + t
+        for x in range(n_a):
+            cf = year - x
+            mi = cf - male_first_cohort
+            if mi < 0 or mi >= n_m:
+                continue
+            for gi in range(gap_values.shape[0]):
+                p = gap_pmf[gi]
+                g = gap_values[gi]
+                a_w = x - g
+                age_union = union_age + g
+                ci = cf + g - first_cohort
+                if p == 0.0 or ci < 0 or ci >= n_c or a_w < union_age or a_w >= n_a:
+                    continue
+                if age_union < 0 or age_union >= n_a:
+                    continue
+                w = p * unions[ci] * np.exp(male_log_l[mi, x] - male_log_l[mi, age_union])
+                for v in range(n_v):
+                    out[v, t, x] += w * shares[v, ci, a_w]

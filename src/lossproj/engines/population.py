@@ -143,6 +143,8 @@ def project_population(bundle: RateBundle, *, include_migration: bool = False) -
             for y in range(b_idx + 1):
                 ci = bundle.first_year + y - ages - first_cohort
                 population[r, s, y] = cohort_size[r, s, ci] * np.exp(log_l[r, s, ci, ages])
+            if bundle.back_projection_factor is not None:
+                population[r, s, :b_idx] *= bundle.back_projection_factor[s, :b_idx]
         # projection after the base year
         for y in range(b_idx, n_y - 1):
             births[r, y] = float(bundle.asfr[r, y] @ population[r, 0, y])

@@ -43,6 +43,9 @@ class RateBundle:
         appear at single ages in the base (open group)
     older_base_population : ndarray [R, 2, A_MAX+1] or None
     net_migration : ndarray [R, 2, Y, A_MAX+1] or None — net migrants [persons per year]
+    back_projection_factor : ndarray [2, Y, A_MAX+1] or None — multiplies the back-projected
+        population before the base year (all regions alike) so that the national total meets
+        an outside estimate (China: WPP 2024 by sex and 5-year group) [dimensionless]
     assumptions : tuple of str — statements recorded in run metadata
     """
 
@@ -59,6 +62,7 @@ class RateBundle:
     older_base_year: int | None = None
     older_base_population: np.ndarray | None = None
     net_migration: np.ndarray | None = None
+    back_projection_factor: np.ndarray | None = None
     assumptions: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self):
@@ -115,6 +119,7 @@ class RateBundle:
             net_migration=None
             if self.net_migration is None
             else np.ascontiguousarray(self.net_migration[idx]),
+            back_projection_factor=self.back_projection_factor,
             assumptions=self.assumptions,
         )
 

@@ -1,0 +1,157 @@
+"""Python API: run scenarios end to end (config → rates → engine → labelled Dataset)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import xarray as xr
+
+import lossproj
+from lossproj import aggregate, data, scenarios
+from lossproj.engines.expected import project_expected
+from lossproj.rates import assemble
+from lossproj.rates.bundle import A_OUT, RateBundle
+
+Progress = Callable[[str, int, int], None]
+
+SOURCE = "lossproj {version}, {engine} engine; rates: {bundle} (see data/README.md)"
+
+
+def scenario_bundle(config) -> RateBundle:
+    """The scenario's rates for the regions it asks for."""
+    name = config.rates.bundle
+    if name == "sweden":
+        bundle = assemble.sweden_bundle()
+    else:
+        bundle = assemble.china_bundle(config.mortality.province_levels, config.fertility.variant)
+    wanted = config.run.regions
+    if name == "china" and tuple(wanted) != bundle.regions:
+        bundle = bundle.select([r for r in wanted if r != "China"] or list(bundle.regions))
+    return scenarios.apply_rates(bundle, config)
+
+
+def _monthly_allowance(config, ds: xr.Dataset) -> xr.DataArray:
+    """Monthly amount per eligible parent [RMB per person per month] by year, sex and age."""
+    years = ds["year"]
+    schedule = config.allowance.schedule
+    if schedule == "none":
+        return xr.zeros_like(years, dtype=float)
+    if schedule == "guangzhou":
+        rule = config.allowance.guangzhou
+        ages = ds["age"]
+        threshold = xr.DataArray(
+            [rule.supplement_age_female, rule.supplement_age_male], dims="sex", coords={"sex": ds["sex"]}
+        )
+        return rule.monthly + rule.supplement * (ages >= threshold)
+    table = data.allowance_standards()  # (year, residence)
+    mean = table.mean("residence")
+    # years after the last standard keep the last amount; years before the scheme pay nothing
+    last = int(mean["year"].max())
+    amount = mean.reindex(year=years.where(years <= last, last).values).fillna(0.0)
+    return xr.DataArray(amount.values, dims="year", coords={"year": years.values})
+
+
+def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
+    """One scenario's Dataset (dims ``year, region, sex, age``), engine chosen by the config."""
+    t0 = time.perf_counter()
+    bundle = scenario_bundle(config)
+    parity = scenarios.parity_model(bundle, config)
+    t_rates = time.perf_counter()
+
+    def region_progress(done, total):
+        if progress is not None:
+            progress(config.name, done, total)
+
+    res = project_expected(
+        bundle, parity, config.run.first_year, config.run.last_year,
+        include_migration=config.migration.include, progress=region_progress,
+    )
+    engine = config.run.engine
+    source = SOURCE.format(version=lossproj.__version__, engine=engine, bundle=bundle.name)
+    if engine == "micro":
+        from lossproj.engines import micro
+
+        ds = micro.run_micro_dataset(bundle, parity, res, config, progress=progress, source=source)
+    else:
+        ds = aggregate.to_dataset(res, source=source)
+    t_engine = time.perf_counter()
+    if bundle.name == "china":
+        prev = data.care_prevalence()
+        ds = aggregate.add_care_dependence(ds, prev, config.care.annual_trend)
+        ds["care_dependent_shidu_parents"].attrs = aggregate.VARIABLES["care_dependent_shidu_parents"] | {"source": source + "; prevalence: data/care_prevalence.csv"}
+    ds = aggregate.add_allowance_cost(ds, _monthly_allowance(config, ds))
+    ds["allowance_cost"].attrs = aggregate.VARIABLES["allowance_cost"] | {
+        "source": source + f"; schedule: {config.allowance.schedule}",
+        "note": "urban/rural residence of parents is not modelled: the national schedule's urban "
+        "and rural amounts are averaged where they differ",
+    }
+    ds.attrs.update(
+        {
+            "scenario": config.name,
+            "engine": engine,
+            "rates_bundle": bundle.name,
+            "assumptions": json.dumps(list(bundle.assumptions), ensure_ascii=False),
+            "fertility_solve_shortfall_births": float(res.shortfall.sum()),
+            "timings_s": json.dumps(
+                {"rates": t_rates - t0, "engine": t_engine - t_rates}
+            ),
+        }
+    )
+    return ds
+
+
+def project(configs: Sequence, *, progress: Progress | None = None) -> xr.Dataset:
+    """Run every scenario and combine them along ``scenario``.
+
+    Parameters
+    ----------
+    configs : sequence of ScenarioConfig (``lossproj.config.load_config``)
+    progress : callable(scenario name, regions done, regions total) or None
+
+    Returns
+    -------
+    xarray.Dataset with dims ``scenario, year, region, sex, age`` (plus ``replicate`` for
+    microsimulation ensembles) and run metadata in ``attrs``.
+    """
+    if not configs:
+        raise ValueError("no scenario to run")
+    names = [c.name for c in configs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"scenario names must differ; repeated: {', '.join(dupes)}")
+    parts = [run_scenario(c, progress=progress) for c in configs]
+    per_scenario = {p.attrs["scenario"]: dict(p.attrs) for p in parts}
+    for p in parts:
+        p.attrs = {}
+    ds = xr.concat(
+        [p.expand_dims(scenario=[n]) for p, n in zip(parts, names, strict=True)],
+        dim="scenario", data_vars="all", coords="different", compat="equals", join="outer",
+    )
+    ds = ds.transpose("scenario", "year", "region", ...)
+    ds.attrs = {
+        "title": "lossproj projection of one-child and shidu parents",
+        "lossproj_version": lossproj.__version__,
+        "scenarios": json.dumps(per_scenario, ensure_ascii=False),
+        "config": json.dumps([c.to_dict() for c in configs], ensure_ascii=False),
+        "seed": int(configs[0].run.seed),
+        "engine": ",".join(sorted({c.run.engine for c in configs})),
+        "data_checksums": json.dumps(data.checksums()),
+        "age_note": f"age {A_OUT} is the open group {A_OUT}+",
+        "numpy_version": np.__version__,
+    }
+    return ds
+
+
+def calibrate(config):
+    """Fit the parity levels for ``config``; returns ``(report DataFrame, figure)``.
+
+    The fitted levels are not written anywhere: ``scripts/calibrate_parity.py`` writes them
+    to the packaged ``data/parity_calibration.csv``.
+    """
+    from lossproj import calibration
+
+    result = calibration.calibrate(config)
+    return result.report, calibration.plot_fit(result.report)

@@ -1,0 +1,251 @@
+"""Parity calibration: era levels of birth-order progression fitted through the engine's own states.
+
+The all-order ASFR is reproduced exactly by the intensity solve (docs/model.md); what the
+calibration sets is how births split by order. It runs the expected-value engine's state
+process — child mortality and replacement after loss switched on — and fits, by least squares:
+
+1. national era levels (second, third, fourth+ relative to the first-birth level) to the cohort
+   parity distributions of Duan & Chen (2022) (shares childless / one child / two or more at the
+   end of childbearing, and births of order 3+ per woman), the census birth-order shares of
+   births in 2010 and 2020, and the 2010 census order-specific fertility rates by age;
+2. one multiplier per province of the one-child era's second-birth level, to that province's
+   census birth-order shares of 2010 and 2020.
+
+The rebirth level after loss is an assumption (config), not fitted: no table of rebirths exists.
+Mean children ever born and surviving of women 15–64 in 2020 by province are reported as
+diagnostics (they follow from the ASFR history, not from the levels).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+
+from lossproj import data, regions, scenarios
+from lossproj.engines import expected_kernels as k
+from lossproj.engines.expected import run_region_cohorts
+from lossproj.engines.population import project_population
+from lossproj.rates import assemble
+from lossproj.rates.bundle import FERT_MAX, FERT_MIN, RateBundle
+
+TRANSITIONS = ("second", "third", "fourth_plus")
+#: Age at which cohort parity is read (end of childbearing in the model).
+COMPLETED_AGE = FERT_MAX + 1
+#: Census years of the birth-order tables; their births fall in the step ``year − 1 → year``.
+CENSUS_YEARS = (2010, 2020)
+#: Weights of the target groups in the least-squares loss [dimensionless].
+WEIGHTS = {"cohort": 1.0, "order_share": 5.0, "order_asfr_2010": 3.0}
+LOG_BOUNDS = (np.log(1e-3), np.log(20.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationResult:
+    """Fitted levels and the fit report.
+
+    eras : dict {era: {transition: value}}
+    provinces : dict {region: multiplier of the one-child era's second-birth level}
+    report : DataFrame with columns target, group, observed, fitted, residual, used_in_fit
+    """
+
+    eras: dict
+    provinces: dict
+    report: pd.DataFrame
+
+    def to_table(self) -> pd.DataFrame:
+        """Rows for ``data/parity_calibration.csv``."""
+        rows = [
+            ("era", era, t, v, "relative to the first-birth level", "lossproj calibration")
+            for era, levels in self.eras.items()
+            for t, v in levels.items()
+        ] + [
+            ("province", r, "one_child_second_multiplier", v, "multiplier", "lossproj calibration")
+            for r, v in self.provinces.items()
+        ]
+        return pd.DataFrame(rows, columns=["kind", "name", "parameter", "value", "unit", "source"])
+
+
+def _births_by_order(out, n_cohorts: int) -> np.ndarray:
+    """Births by order (1, 2, 3+) in the step starting at age ``a``, per woman: [C, A, 3]."""
+    q = out.q
+    first = q[:, :-1, k.P0] - q[:, 1:, k.P0]
+    two_plus = q[:, :, k.P2] + q[:, :, k.P3]
+    second = two_plus[:, 1:] - two_plus[:, :-1]
+    total = out.ceb[:, 1:] - out.ceb[:, :-1]
+    third = total - first - second
+    res = np.zeros((n_cohorts, q.shape[1], 3))
+    res[:, :-1] = np.stack([first, second, third], axis=-1)
+    return np.clip(res, 0.0, None)
+
+
+class _Model:
+    """Evaluates targets for one region's bundle under trial levels."""
+
+    def __init__(self, bundle: RateBundle, config):
+        self.bundle = bundle
+        self.config = config
+        self.pop = project_population(bundle)
+        self.first_cohort = bundle.first_year
+        self.last_cohort = max(CENSUS_YEARS)
+
+    def run(self, levels: dict, multiplier: float | None = None):
+        name = self.bundle.regions[0]
+        prov = None if multiplier is None else {name: multiplier}
+        parity = scenarios.parity_model(self.bundle, self.config, levels=levels, province_multipliers=prov or {})
+        out = run_region_cohorts(
+            self.bundle.mx[0], self.bundle.asfr[0], self.bundle.srb, self.bundle.first_year,
+            parity.rel[0], parity.dur1, parity.rebirth_time, parity.union_age,
+            self.first_cohort, self.last_cohort,
+        )
+        return out
+
+    def order_shares(self, out, year: int) -> np.ndarray:
+        """Shares of births of order 1, 2, 3+ in the step ``year−1 → year``."""
+        b = _births_by_order(out, out.q.shape[0])
+        t = year - 1
+        ages = np.arange(FERT_MIN, FERT_MAX + 1)
+        ci = t - ages - self.first_cohort
+        w = self.pop.population[0, 0, t - self.pop.first_year, ages]
+        births = (w[:, None] * b[ci, ages]).sum(axis=0)
+        return births / births.sum()
+
+    def order_asfr(self, out, year: int) -> np.ndarray:
+        """Order-specific births per woman by age in the step ``year−1 → year``: [35, 3]."""
+        b = _births_by_order(out, out.q.shape[0])
+        ages = np.arange(FERT_MIN, FERT_MAX + 1)
+        return b[year - 1 - ages - self.first_cohort, ages]
+
+
+def _cohort_targets(model: _Model, out, table: pd.DataFrame):
+    rows = []
+    for r in table.itertuples(index=False):
+        ci = int(r.cohort) - model.first_cohort
+        if not 0 <= ci < out.q.shape[0]:
+            continue
+        q = out.q[ci, COMPLETED_AGE]
+        fitted = {
+            "share_childless": q[k.P0],
+            "share_one": q[k.N1] + q[k.D1],
+            "share_two_plus": q[k.P2] + q[k.P3],
+            "ccfr3plus": out.ceb[ci, COMPLETED_AGE] - (1 - q[k.P0]) - (q[k.P2] + q[k.P3]),
+        }
+        for key, val in fitted.items():
+            obs = getattr(r, key)
+            if pd.notna(obs):
+                rows.append(("cohort parity (Duan & Chen 2022)", f"cohort {int(r.cohort)} {key}", float(obs), float(val), WEIGHTS["cohort"]))
+    return rows
+
+
+def _order_targets(model: _Model, out, region: str, orders: pd.DataFrame):
+    rows = []
+    for year in CENSUS_YEARS:
+        sel = orders[(orders.census_year == year) & (orders.region == region) & (orders.residence == "total")]
+        if sel.empty:
+            continue
+        fitted = model.order_shares(out, year)
+        for i, order in enumerate(("1", "2", "3+")):
+            obs = sel.loc[sel.order.astype(str) == order, "share"]
+            if not obs.empty:
+                rows.append(("birth-order share (census)", f"{region} {year} order {order}", float(obs.iloc[0]), float(fitted[i]), WEIGHTS["order_share"]))
+    return rows
+
+
+def _asfr_targets(model: _Model, out, table: pd.DataFrame):
+    rows = []
+    fitted = model.order_asfr(out, 2010)
+    for r in table.itertuples(index=False):
+        i = int(r.age) - FERT_MIN
+        j = {"1": 0, "2": 1, "3+": 2}[str(r.order)]
+        rows.append(("order-specific ASFR 2010 (census)", f"age {int(r.age)} order {r.order}", float(r.asfr), float(fitted[i, j]), WEIGHTS["order_asfr_2010"]))
+    return rows
+
+
+def _levels_from(theta: np.ndarray, eras) -> dict:
+    vals = np.exp(theta).reshape(len(eras), len(TRANSITIONS))
+    return {e.name: dict(zip(TRANSITIONS, map(float, v), strict=True)) for e, v in zip(eras, vals, strict=True)}
+
+
+def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> CalibrationResult:
+    """Fit era levels nationally, then provincial one-child multipliers (module docstring)."""
+    eras = config.parity.eras
+    national = scenarios.apply_rates(assemble.china_national_bundle(config.fertility.variant), config)
+    model = _Model(national, config)
+    cohorts = data.parity_cohort()
+    orders = data.births_by_order()
+    asfr2010 = data.parity_order_rates_2010()
+
+    def rows_for(theta):
+        out = model.run(_levels_from(theta, eras))
+        return (
+            _cohort_targets(model, out, cohorts)
+            + _order_targets(model, out, regions.NATIONAL, orders)
+            + _asfr_targets(model, out, asfr2010)
+        )
+
+    def residuals(theta):
+        return np.asarray([w * (fit - obs) for _, _, obs, fit, w in rows_for(theta)])
+
+    theta0 = np.log(np.array([[max(getattr(e, t), 1e-3) for t in TRANSITIONS] for e in eras])).ravel()
+    fit = least_squares(residuals, theta0, bounds=LOG_BOUNDS, max_nfev=max_nfev, x_scale=1.0)
+    levels = _levels_from(fit.x, eras)
+    report_rows = [(t, g, o, f, True) for t, g, o, f, _ in rows_for(fit.x)]
+
+    multipliers: dict = {}
+    if provinces:
+        base = assemble.china_bundle(config.mortality.province_levels, config.fertility.variant)
+        base = scenarios.apply_rates(base, config)
+        for name in regions.PROVINCE_NAMES:
+            pm = _Model(base.select([name]), config)
+
+            def prov_res(x, pm=pm, name=name):
+                out = pm.run(levels, multiplier=float(np.exp(x[0])))
+                return np.asarray([w * (f - o) for _, _, o, f, w in _order_targets(pm, out, name, orders)])
+
+            pf = least_squares(prov_res, np.zeros(1), bounds=LOG_BOUNDS, max_nfev=30)
+            multipliers[name] = float(np.exp(pf.x[0]))
+            out = pm.run(levels, multiplier=multipliers[name])
+            report_rows += [(t, g, o, f, True) for t, g, o, f, _ in _order_targets(pm, out, name, orders)]
+            report_rows += _ceb_diagnostics(pm, out, name)
+    report = pd.DataFrame(report_rows, columns=["target", "group", "observed", "fitted", "used_in_fit"])
+    report["residual"] = report["fitted"] - report["observed"]
+    return CalibrationResult(eras=levels, provinces=multipliers, report=report)
+
+
+def _ceb_diagnostics(model: _Model, out, region: str):
+    """Mean children ever born / surviving of women 15–64 in 2020 against the census."""
+    table = data.mean_ceb_2020()
+    row = table[table.region == region]
+    if row.empty:
+        return []
+    ages = np.arange(15, 65)
+    ci = 2020 - ages - model.first_cohort
+    w = model.pop.population[0, 0, 2020 - model.pop.first_year, ages]
+    ceb = float((w * out.ceb[ci, ages]).sum() / w.sum())
+    surv = float((w * out.surv[ci, ages]).sum() / w.sum())
+    return [
+        ("mean CEB women 15-64, 2020 (diagnostic)", f"{region} ever born", float(row.mean_children_ever_born.iloc[0]), ceb, False),
+        ("mean CEB women 15-64, 2020 (diagnostic)", f"{region} surviving", float(row.mean_children_surviving.iloc[0]), surv, False),
+    ]
+
+
+def plot_fit(report: pd.DataFrame):
+    """Figure: fitted against observed, one panel per target group."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = list(dict.fromkeys(report["target"]))
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 4), squeeze=False)
+    for ax, g in zip(axes[0], groups, strict=True):
+        sub = report[report["target"] == g]
+        ax.scatter(sub["observed"], sub["fitted"], s=10)
+        lim = [0, max(sub["observed"].max(), sub["fitted"].max()) * 1.05]
+        ax.plot(lim, lim, color="grey", lw=0.8)
+        ax.set_title(g, fontsize=9)
+        ax.set_xlabel("observed")
+        ax.set_ylabel("model")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,216 @@
+"""The ``lossproj`` command line: a thin click layer over the Python API.
+
+User errors (a bad config, a bad data table, an existing output directory, a bad option value)
+print a one-paragraph message and exit with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from lossproj import __version__
+from lossproj.config import ENGINES, load_config, load_configs, override, packaged_config
+from lossproj.errors import ConfigError, DataError
+
+logger = logging.getLogger(__name__)
+
+#: Exceptions reported as user errors (message, exit status 2, no traceback).
+USER_ERRORS = (ConfigError, DataError, FileExistsError, FileNotFoundError, ValueError)
+
+#: Exit status of a user error.
+USER_ERROR_EXIT = 2
+
+
+class _LossprojGroup(click.Group):
+    """A click group that turns user errors into clean messages."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(USER_ERROR_EXIT)
+
+
+def _api():
+    """``lossproj.api``, imported when a command needs it (it pulls in the engines)."""
+    return importlib.import_module("lossproj.api")
+
+
+class _Progress:
+    """Progress callback of ``lossproj.api.project``: ``progress(scenario, done, total)``.
+
+    Draws one tqdm bar per scenario on stderr (only when stderr is a terminal).
+    """
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._label = None
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None or self._label != label or self._bar.total != total:
+            self.close()
+            self._bar = tqdm(total=total, desc=str(label), file=sys.stderr, disable=None,
+                             unit="region", leave=False)
+            self._label = label
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+@click.group(cls=_LossprojGroup)
+@click.version_option(__version__, prog_name="lossproj")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
+def main(verbose: int) -> None:
+    """Project one-child families and parents who lost their only child (shidu) in China."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+
+
+@main.command()
+@click.argument("configs", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the results (must be new or empty unless --force).")
+@click.option("--engine", type=click.Choice(ENGINES), help="Override [run] engine.")
+@click.option("--scale", type=float, help="Override [run] scale (microsimulation sampling "
+              "fraction, 0 < F <= 1).")
+@click.option("--replicates", type=int, help="Override [run] replicates.")
+@click.option("--seed", type=int, help="Override [run] seed.")
+@click.option("--force", is_flag=True, help="Replace lossproj's files in a non-empty --out.")
+@click.option("--no-figures", is_flag=True, help="Do not draw figures.")
+def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: float | None,
+        replicates: int | None, seed: int | None, force: bool, no_figures: bool) -> None:
+    """Run one or more scenario files; several files give one Dataset along `scenario`."""
+    from lossproj.outputs import check_out_dir, write_results
+
+    t0 = time.perf_counter()
+    loaded = [override(c, engine=engine, scale=scale, replicates=replicates, seed=seed)
+              for c in load_configs(configs)]
+    check_out_dir(out_dir, force=force)
+    t1 = time.perf_counter()
+    progress = _Progress()
+    try:
+        ds = _api().project(loaded, progress=progress)
+    finally:
+        progress.close()
+    t2 = time.perf_counter()
+    excel = any(c.outputs.excel for c in loaded)
+    figures = any(c.outputs.figures for c in loaded) and not no_figures
+    run_info = {
+        "command": ["lossproj", "run", *map(str, configs)],
+        "overrides": {k: v for k, v in (("engine", engine), ("scale", scale),
+                                        ("replicates", replicates), ("seed", seed))
+                      if v is not None},
+        "timings": {"load_configs_s": round(t1 - t0, 3), "project_s": round(t2 - t1, 3)},
+    }
+    files = write_results(ds, out_dir, force=force, excel=excel, figures=figures,
+                          run_info=run_info)
+    click.echo(f"Scenarios {', '.join(c.name for c in loaded)}: wrote {len(files)} files to "
+               f"{out_dir} in {time.perf_counter() - t0:.1f} s")
+    for path in files:
+        click.echo(f"  {path}")
+
+
+@main.command()
+@click.argument("result", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--scenario", help="Scenario to compare (default: baseline, else the first).")
+def validate(result: Path | None, scenario: str | None) -> None:
+    """Compare a result (directory or projection.nc) with published figures.
+
+    Without RESULT, runs the packaged baseline scenario first.
+    """
+    from lossproj.outputs import read_results
+    from lossproj.validate import format_table, validation_table
+
+    if result is None:
+        config = load_config(packaged_config("baseline"))
+        click.echo(f"No RESULT given: running the baseline scenario ({config.path}).", err=True)
+        progress = _Progress()
+        try:
+            ds = _api().project([config], progress=progress)
+        finally:
+            progress.close()
+    else:
+        ds = read_results(result)
+    click.echo(format_table(validation_table(ds, scenario=scenario)))
+
+
+@main.command()
+@click.argument("result", type=click.Path(exists=True, path_type=Path))
+@click.option("--by", type=click.Choice(["region", "age_group"]), default="region",
+              show_default=True, help="Rows of the table.")
+@click.option("--year", type=int, help="Year shown (default: the last year of the result).")
+@click.option("--scenario", help="Scenario shown (default: all).")
+@click.option("--region", default="China", show_default=True,
+              help="Region of the age-group table.")
+def summary(result: Path, by: str, year: int | None, scenario: str | None, region: str) -> None:
+    """Print counts of one year by region or by the parent's age group."""
+    from lossproj.outputs import read_results
+    from lossproj.summary import check_year, summarize
+
+    ds = read_results(result)
+    year = check_year(ds, year)
+    table = summarize(ds, by=by, year=year, scenario=scenario, region=region)
+    click.echo(f"Year {year}; persons (allowance_cost in RMB per year); summed over sex and "
+               f"{'age' if by == 'region' else 'single ages within each group'}.")
+    with _pandas_wide():
+        click.echo(table.to_string(float_format=lambda v: f"{v:,.0f}" if abs(v) >= 100
+                                   else f"{v:.3g}"))
+
+
+def _pandas_wide():
+    """A pandas option context that prints whole tables (no column wrapping)."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 250, "display.max_columns", None)
+
+
+@main.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="Directory for calibration_report.csv and calibration.png.")
+def calibrate(config: Path | None, out_dir: Path) -> None:
+    """Fit parity-progression levels to the parity targets and print the fit report."""
+    from lossproj.outputs import write_calibration
+
+    path = config if config is not None else packaged_config("baseline")
+    scenario = load_config(path)
+    fit = getattr(_api(), "calibrate", None)
+    if fit is None:
+        raise click.ClickException("this lossproj has no lossproj.api.calibrate")
+    report, figure = fit(scenario)
+    with _pandas_wide():
+        click.echo(report.to_string(index=False))
+    for written in write_calibration(report, figure, out_dir):
+        click.echo(f"wrote {written}")
+
+
+def _attach_data_group() -> None:
+    """Attach ``lossproj data`` (from :mod:`lossproj.cli_data`) when that module exists."""
+    try:
+        from lossproj.cli_data import data
+    except ModuleNotFoundError as exc:
+        if exc.name != "lossproj.cli_data":
+            raise
+        logger.debug("lossproj.cli_data is not available; `lossproj data` is not attached")
+        return
+    main.add_command(data)
+
+
+_attach_data_group()

@@ -1,0 +1,106 @@
+"""Command-line group ``lossproj data``: what is packaged, check it, draw it.
+
+A thin click layer over :mod:`lossproj.data` and :mod:`lossproj.plot_data`; ``cli.py``
+attaches it with ``main.add_command(data)``. Errors reach the user as one-line messages
+(:class:`click.ClickException`), never as tracebacks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lossproj import data as lpdata
+from lossproj.errors import DataError, LossprojError
+
+_DATA_DIR = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory of tables to use instead of the packaged data/.",
+)
+
+
+def _describe(name: str, data_dir: Path | None) -> list[str]:
+    """Lines describing one table: columns, key coverage, source, checksum."""
+    schema = lpdata.SCHEMAS[name]
+    df = lpdata.load_table(name, data_dir)
+    lines = [f"{name}  ({len(df)} rows) — {schema.long_name}"]
+    lines.append(f"    columns: {', '.join(df.columns)}")
+    cover = []
+    for key in schema.keys:
+        col = schema.column(key)
+        values = df[key].dropna().unique()
+        if col.kind == "int" and len(values):
+            lo, hi = int(min(values)), int(max(values))
+            dense = len(values) == hi - lo + 1
+            cover.append(f"{key} {lo}..{hi}" if dense or len(values) > 8 else
+                         f"{key}: {', '.join(str(int(v)) for v in sorted(values))}")
+        elif key == "region":
+            cover.append(f"region: {len(values)} ({'incl. China' if 'China' in values else 'no China row'})")
+        elif len(values) <= 8:
+            cover.append(f"{key}: {', '.join(map(str, values))}")
+        else:
+            cover.append(f"{key}: {len(values)} values")
+    lines.append(f"    coverage: {'; '.join(cover)}")
+    lines.append(f"    source: {schema.source}")
+    return lines
+
+
+@click.group(name="data")
+def data() -> None:
+    """Packaged input tables: list, check and plot them."""
+
+
+@data.command()
+@_DATA_DIR
+def info(data_dir: Path | None) -> None:
+    """Show what is packaged: tables, columns, coverage, sources and checksums."""
+    try:
+        directory = data_dir or lpdata.packaged_data_dir()
+        sums = lpdata.checksums(data_dir)
+        click.echo(f"data directory: {directory}")
+        for name in lpdata.TABLES:
+            if name not in sums:
+                click.echo(f"{name}  MISSING")
+                continue
+            for line in _describe(name, data_dir):
+                click.echo(line)
+            click.echo(f"    sha256: {sums[name]}")
+    except (LossprojError, FileNotFoundError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo("provenance of every table: data/README.md")
+
+
+@data.command()
+@_DATA_DIR
+def check(data_dir: Path | None) -> None:
+    """Check every table and the cross-table rules; exit 1 listing each failure."""
+    try:
+        problems = lpdata.check_all(data_dir)
+    except (LossprojError, FileNotFoundError) as err:
+        raise click.ClickException(str(err)) from None
+    if problems:
+        for line in problems:
+            click.echo(line, err=True)
+        raise click.ClickException(f"data check failed: {len(problems)} line(s) of problems listed above")
+    click.echo(f"OK: {len(lpdata.TABLES)} tables pass all checks ({data_dir or lpdata.packaged_data_dir()})")
+
+
+@data.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the figures (created if needed).")
+@_DATA_DIR
+def plot(out_dir: Path, data_dir: Path | None) -> None:
+    """Draw the data figures listed in data/README.md into OUT."""
+    from lossproj import plot_data
+
+    try:
+        figures = plot_data.data_figures(data_dir)
+    except (DataError, FileNotFoundError) as err:
+        raise click.ClickException(str(err)) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, fig in figures.items():
+        fig.savefig(out_dir / name, dpi=120, bbox_inches="tight")
+        click.echo(f"wrote {out_dir / name}")

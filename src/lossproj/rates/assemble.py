@@ -1,0 +1,237 @@
+"""Assemble the packaged tables into rate bundles on the engines' year × age grid."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from lossproj import data, regions
+import dataclasses
+
+from lossproj.engines.population import project_population
+from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, RateBundle
+from lossproj.rates.fertility import provincial_asfr
+from lossproj.rates.mortality import provincial_mx
+
+#: First year of the rate grid: mothers of every cohort alive at 100 in 1990 are followed.
+GRID_FIRST_YEAR = 1890
+
+WPP_SCALING_NOTE = (
+    "Population before 2020: back-projected by province from the 2020 (and, for the oldest, "
+    "2010) census with the model's death rates, then scaled by year, sex and 5-year age group "
+    "so that the national total equals WPP 2024 estimates (factor interpolated between "
+    "quinquennial years; 1 in 2020)."
+)
+HELD_BEFORE_DATA = (
+    "Rates before the first data year are held at that year's values (China: 1950, WPP 2024)."
+)
+
+
+def _extend(values: np.ndarray, data_years: np.ndarray, first_year: int, last_year: int) -> np.ndarray:
+    """Put ``values[..., year, :]`` on ``first_year..last_year``, holding the edge years."""
+    grid = np.arange(first_year, last_year + 1)
+    idx = np.clip(grid - data_years[0], 0, data_years.size - 1)
+    return np.take(values, idx, axis=-2)
+
+
+def _ages_to_grid(values: np.ndarray, first_age: int) -> np.ndarray:
+    """Place ages ``first_age..`` (last axis) on ages 0..A_MAX; ages above the data hold the last."""
+    out = np.zeros(values.shape[:-1] + (A_MAX + 1,))
+    n = values.shape[-1]
+    out[..., first_age : first_age + n] = values
+    if first_age == 0:
+        out[..., n:] = values[..., -1:]
+    return out
+
+
+def _population_grid(pop: np.ndarray) -> np.ndarray:
+    """Census population by single age 0..100 (100 = 100+) on ages 0..A_MAX (open group at 100)."""
+    out = np.zeros(pop.shape[:-1] + (A_MAX + 1,))
+    out[..., : A_OUT + 1] = pop
+    return out
+
+
+@lru_cache(maxsize=8)
+def china_bundle(
+    province_levels: str = "census_differential",
+    fertility_variant: str = "medium",
+    last_year: int = 2100,
+) -> RateBundle:
+    """All 31 provinces on the grid 1890..``last_year`` from the packaged tables.
+
+    Parameters
+    ----------
+    province_levels : {"census_differential", "census_levels"} — provincial mortality option
+        (:func:`lossproj.rates.mortality.provincial_mx`)
+    fertility_variant : {"medium", "low", "high"} — WPP 2024 variant of national fertility
+    last_year : int — last year of the grid (≤ 2100)
+    """
+    mx_nat = data.mortality_national()  # (sex, year, age)
+    mx_nat = mx_nat.transpose("sex", "year", "age").sel(sex=["female", "male"])
+    years = mx_nat["year"].values
+    e0_census = data.province_e0_census()
+    e0_census = e0_census.sel(sex=["female", "male"]) if "both" in e0_census["sex"] else e0_census
+    prov = provincial_mx(mx_nat.values, None, e0_census, years, option=province_levels)
+    prov = prov.sel(region=list(regions.PROVINCE_NAMES))
+    mx = _extend(_ages_to_grid(prov.values, 0), years, GRID_FIRST_YEAR, last_year)
+
+    f_nat = data.fertility_national(fertility_variant).transpose("year", "age")
+    f_years = f_nat["year"].values
+    f_prov = data.fertility_province_2020()
+    prov_2020 = f_prov.sel(region=list(regions.PROVINCE_NAMES)).values
+    cen_2020 = f_prov.sel(region=regions.NATIONAL).values
+    asfr_p = provincial_asfr(f_nat.values, prov_2020, cen_2020)  # (region, year, 35)
+    asfr = _extend(_ages_to_grid(asfr_p, FERT_MIN), f_years, GRID_FIRST_YEAR, last_year)
+    asfr[..., FERT_MAX + 1 :] = 0.0
+
+    srb_da = data.sex_ratio_at_birth()
+    srb = _extend(srb_da.values[None, :, None], srb_da["year"].values, GRID_FIRST_YEAR, last_year)[0, :, 0]
+
+    base = data.base_population(2020).sel(region=list(regions.PROVINCE_NAMES), sex=["female", "male"])
+    older = data.base_population(2010).sel(region=list(regions.PROVINCE_NAMES), sex=["female", "male"])
+    mig = _provincial_migration(base.values, last_year)
+    bundle = RateBundle(
+        name="china",
+        regions=regions.PROVINCE_NAMES,
+        region_codes=tuple(regions.CODE_BY_NAME[r] for r in regions.PROVINCE_NAMES),
+        region_zh=tuple(regions.ZH_BY_NAME[r] for r in regions.PROVINCE_NAMES),
+        first_year=GRID_FIRST_YEAR,
+        mx=np.ascontiguousarray(mx),
+        asfr=np.ascontiguousarray(asfr),
+        srb=np.ascontiguousarray(srb),
+        base_year=2020,
+        base_population=_population_grid(base.values),
+        older_base_year=2010,
+        older_base_population=_population_grid(older.values),
+        net_migration=mig,
+        assumptions=(
+            HELD_BEFORE_DATA,
+            "Provincial mortality: Brass logit (slope 1) on WPP 2024 national rates, provincial "
+            f"level from the censuses ({province_levels}).",
+            "Provincial fertility: WPP 2024 national ASFR times each province's 2020 census "
+            "age ratio, provincial/national TFR ratio of 2020 held in every year.",
+            "Net migration (when included): WPP 2024 national net migrants by age and sex, "
+            "shared among provinces by their 2020 population (no interprovincial migration).",
+            WPP_SCALING_NOTE,
+        ),
+    )
+    return dataclasses.replace(bundle, back_projection_factor=wpp_back_projection_factor(bundle))
+
+
+def _provincial_migration(base: np.ndarray, last_year: int) -> np.ndarray:
+    """WPP national net migrants by age and sex shared by provincial population [persons/yr]."""
+    mig = data.net_migration().transpose("sex", "year", "age").sel(sex=["female", "male"])
+    years = mig["year"].values
+    grid = np.arange(GRID_FIRST_YEAR, last_year + 1)
+    out = np.zeros((base.shape[0], 2, grid.size, A_MAX + 1))
+    share = base.sum(axis=(1, 2)) / base.sum()
+    inside = (grid >= years[0]) & (grid <= years[-1])
+    vals = _ages_to_grid(mig.values, 0)[:, np.clip(grid - years[0], 0, years.size - 1)]
+    vals[..., A_OUT + 1 :] = 0.0
+    out[:, :, inside] = share[:, None, None, None] * vals[None][:, :, inside]
+    return out
+
+
+@lru_cache(maxsize=2)
+def china_national_bundle(fertility_variant: str = "medium", last_year: int = 2100) -> RateBundle:
+    """China as one region: WPP 2024 national rates and the national census base.
+
+    Used by the parity calibration, whose targets are national.
+    """
+    mx_nat = data.mortality_national().transpose("sex", "year", "age").sel(sex=["female", "male"])
+    years = mx_nat["year"].values
+    mx = _extend(_ages_to_grid(mx_nat.values[None], 0), years, GRID_FIRST_YEAR, last_year)
+    f_nat = data.fertility_national(fertility_variant).transpose("year", "age")
+    asfr = _extend(_ages_to_grid(f_nat.values[None], FERT_MIN), f_nat["year"].values, GRID_FIRST_YEAR, last_year)
+    srb_da = data.sex_ratio_at_birth()
+    srb = _extend(srb_da.values[None, :, None], srb_da["year"].values, GRID_FIRST_YEAR, last_year)[0, :, 0]
+    base = data.base_population(2020).sel(region=[regions.NATIONAL], sex=["female", "male"])
+    older = data.base_population(2010).sel(region=[regions.NATIONAL], sex=["female", "male"])
+    bundle = RateBundle(
+        name="china-national",
+        regions=(regions.NATIONAL,),
+        region_codes=(regions.NATIONAL_CODE,),
+        region_zh=(regions.NATIONAL_ZH,),
+        first_year=GRID_FIRST_YEAR,
+        mx=np.ascontiguousarray(mx),
+        asfr=np.ascontiguousarray(asfr),
+        srb=np.ascontiguousarray(srb),
+        base_year=2020,
+        base_population=_population_grid(base.values),
+        older_base_year=2010,
+        older_base_population=_population_grid(older.values),
+        assumptions=(HELD_BEFORE_DATA, WPP_SCALING_NOTE),
+    )
+    return dataclasses.replace(bundle, back_projection_factor=wpp_back_projection_factor(bundle))
+
+
+@lru_cache(maxsize=2)
+def sweden_bundle(last_year: int = 2018) -> RateBundle:
+    """Sweden, women only (HMD/HFD via DemoKin): children and 'husbands' get female mortality.
+
+    One-sex model: male rates are the female ones, the sex ratio at birth is 1, and the base
+    population (both sexes) is the female population of the last year.
+    """
+    swe = data.sweden_female()  # Dataset or DataFrame with year, age, mx, asfr, population
+    mx_f = swe["mx"].transpose("year", "age").values
+    asfr_f = swe["asfr"].transpose("year", "age").values
+    pop = swe["population"].transpose("year", "age").values
+    years = swe["year"].values
+    first = int(years[0])
+    grid_first = first - A_MAX // 2
+    mx = _extend(_ages_to_grid(mx_f, 0)[None], years, grid_first, last_year)
+    mx = np.stack([mx[0], mx[0]])[None]
+    asfr = _extend(_ages_to_grid(asfr_f, 0)[None], years, grid_first, last_year)
+    asfr[..., :FERT_MIN] = 0.0
+    asfr[..., FERT_MAX + 1 :] = 0.0
+    n_y = mx.shape[2]
+    base_year = min(last_year, int(years[-1]))
+    p = pop[years.tolist().index(base_year)]
+    base = np.zeros((1, 2, A_MAX + 1))
+    base[0, :, : p.size] = p
+    return RateBundle(
+        name="sweden",
+        regions=("Sweden",),
+        region_codes=(0,),
+        region_zh=("",),
+        first_year=grid_first,
+        mx=np.ascontiguousarray(mx),
+        asfr=np.ascontiguousarray(asfr),
+        srb=np.ones(n_y),
+        base_year=base_year,
+        base_population=base,
+        assumptions=(
+            f"Sweden one-sex example: female rates for everyone; rates before {first} held at {first}.",
+        ),
+    )
+
+
+def wpp_back_projection_factor(bundle: RateBundle) -> np.ndarray:
+    """Factor [2, Y, A_MAX+1] scaling the back-projected national population to WPP estimates.
+
+    Ratios WPP / back-projection by sex and 5-year group (100+ pooled) at the WPP estimate
+    years before the base year, 1 at the base year, linear in between, held before the first
+    estimate year; 1 from the base year on.
+    """
+    unadjusted = dataclasses.replace(bundle, back_projection_factor=None)
+    pop = project_population(unadjusted).population.sum(axis=0)  # [2, Y, A]
+    wpp = data.population_wpp().sel(sex=["female", "male"])
+    est_years = [int(y) for y in wpp["year"].values if y < bundle.base_year]
+    starts = [int(a) for a in wpp["age_start"].values]
+    ratio = np.ones((2, len(est_years) + 1, A_MAX + 1))
+    for k, year in enumerate(est_years):
+        yi = bundle.year_index(year)
+        for a0 in starts:
+            a1 = A_MAX if a0 >= A_OUT else a0 + 4
+            model = pop[:, yi, a0 : a1 + 1].sum(axis=-1)
+            target = wpp.sel(year=year, age_start=a0).values
+            ratio[:, k, a0 : a1 + 1] = np.where(model > 0, target / np.where(model > 0, model, 1), 1.0)[:, None]
+    knots = np.array([*est_years, bundle.base_year])
+    years = bundle.years
+    factor = np.ones((2, years.size, A_MAX + 1))
+    before = years < bundle.base_year
+    for s in range(2):
+        for a in range(A_MAX + 1):
+            factor[s, before, a] = np.interp(years[before], knots, ratio[s, :, a])
+    return factor

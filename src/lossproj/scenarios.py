@@ -1,0 +1,172 @@
+"""Scenarios as pure functions: a config's differences applied to baseline rates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from lossproj import data
+from lossproj.paths import packaged_data_dir
+from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel, RateBundle
+
+#: Last year of WPP 2024 estimates; `mortality.improvement` scales the projected change after it.
+WPP_LAST_ESTIMATE_YEAR = 2023
+#: Ages whose death rates `mortality.child_mortality_multiplier` scales (children of mothers
+#: up to the ages at which the model's children can die before their parents matter).
+CHILD_AGES = (0, 49)
+TRANSITIONS = ("first", "second", "third", "fourth_plus", "rebirth")
+#: Packaged table of fitted parity levels (written by scripts/calibrate_parity.py).
+CALIBRATION_TABLE = "parity_calibration.csv"
+
+
+def apply_rates(bundle: RateBundle, config) -> RateBundle:
+    """The bundle with the scenario's fertility and mortality changes (no side effects)."""
+    mx = bundle.mx.copy()
+    asfr = bundle.asfr.copy()
+    years = bundle.years
+    notes = list(bundle.assumptions)
+
+    fert = config.fertility
+    if fert.tfr_path is not None:
+        path_years = np.asarray(fert.tfr_path.years)
+        path_tfr = np.asarray(fert.tfr_path.tfr, dtype=float)
+        target = np.interp(years, path_years, path_tfr)
+        national = _national_tfr(bundle)
+        factor = np.where(national > 0, target / np.where(national > 0, national, 1.0), 1.0)
+        after = years >= path_years[0]
+        asfr[:, after] *= factor[after][None, :, None]
+        notes.append(f"National TFR follows the scenario path from {path_years[0]} on.")
+
+    mort = config.mortality
+    if mort.improvement != 1.0 and bundle.name.startswith("china"):
+        i0 = bundle.year_index(WPP_LAST_ESTIMATE_YEAR)
+        log0 = np.log(np.maximum(mx[:, :, i0 : i0 + 1], 1e-300))
+        logm = np.log(np.maximum(mx[:, :, i0:], 1e-300))
+        mx[:, :, i0:] = np.exp(log0 + mort.improvement * (logm - log0))
+        notes.append(f"Mortality decline after {WPP_LAST_ESTIMATE_YEAR} scaled by {mort.improvement}.")
+    if mort.child_mortality_multiplier != 1.0:
+        mx[..., CHILD_AGES[0] : CHILD_AGES[1] + 1] *= mort.child_mortality_multiplier
+    for shock in mort.shocks:
+        sexes = {"female": [0], "male": [1], "both": [0, 1]}[shock.sex]
+        y0 = max(shock.first_year, bundle.first_year) - bundle.first_year
+        y1 = min(shock.last_year, bundle.last_year) - bundle.first_year
+        for s in sexes:
+            mx[:, s, y0 : y1 + 1, shock.age_min : min(shock.age_max, A_MAX) + 1] *= shock.multiplier
+
+    tiy = config.rates.time_invariant_year
+    if tiy is not None:
+        i = bundle.year_index(tiy)
+        mx[:] = mx[:, :, i : i + 1]
+        asfr[:] = asfr[:, i : i + 1]
+        notes.append(f"All rates held at their {tiy} values (time-invariant case).")
+    srb = bundle.srb if tiy is None else np.full_like(bundle.srb, bundle.srb[bundle.year_index(tiy)])
+    return dataclasses.replace(bundle, mx=mx, asfr=asfr, srb=srb, assumptions=tuple(notes))
+
+
+def _national_tfr(bundle: RateBundle) -> np.ndarray:
+    """Population-weighted TFR of the bundle's regions by year (women 15–49 of the base)."""
+    w = bundle.base_population[:, 0, FERT_MIN : FERT_MAX + 1].sum(axis=1)
+    tfr = bundle.asfr.sum(axis=-1)  # (region, year)
+    return (w[:, None] * tfr).sum(axis=0) / w.sum()
+
+
+def calibrated_levels() -> tuple[dict, dict]:
+    """Fitted era levels and provincial one-child multipliers from ``data/parity_calibration.csv``.
+
+    Returns ``({era: {transition: value}}, {region: multiplier})``; empty dicts where the table
+    is not packaged.
+    """
+    if not (packaged_data_dir() / CALIBRATION_TABLE).exists():
+        return {}, {}
+    table = data.load_table(CALIBRATION_TABLE)
+    eras: dict = {}
+    provinces: dict = {}
+    for row in table.itertuples(index=False):
+        if row.kind == "era":
+            eras.setdefault(row.name, {})[row.parameter] = float(row.value)
+        elif row.kind == "province":
+            provinces[row.name] = float(row.value)
+    return eras, provinces
+
+
+def parity_model(bundle: RateBundle, config, *, levels=None, province_multipliers=None) -> ParityModel:
+    """The scenario's parity progression on the bundle's grid.
+
+    Parameters
+    ----------
+    levels : dict or None — ``{era name: {transition: value}}`` overriding the config's era
+        levels (the calibration passes its trial values here); by default the packaged fitted
+        levels are used where the config asks for ``"calibrated"`` multipliers.
+    province_multipliers : dict or None — ``{region: multiplier}`` of the one-child era's
+        second-birth level.
+    """
+    p = config.parity
+    years = bundle.years
+    n_r = len(bundle.regions)
+    rel = np.zeros((n_r, 5, years.size))
+    rel[:, 0] = 1.0
+    fitted_eras, fitted_prov = ({}, {})
+    if p.province_one_child_multiplier == "calibrated":
+        fitted_eras, fitted_prov = calibrated_levels()
+    if levels is None:
+        levels = fitted_eras
+    if province_multipliers is None:
+        if isinstance(p.province_one_child_multiplier, str):
+            province_multipliers = fitted_prov
+        else:
+            province_multipliers = dict(p.province_one_child_multiplier)
+    covered = np.zeros(years.size, dtype=bool)
+    for era in p.eras:
+        sel = (years >= era.first_year) & (years <= era.last_year)
+        covered |= sel
+        values = {
+            "second": era.second,
+            "third": era.third,
+            "fourth_plus": era.fourth_plus,
+            "rebirth": era.rebirth,
+        } | levels.get(era.name, {})
+        rel[:, 1, sel] = values["second"]
+        rel[:, 2, sel] = values["third"]
+        rel[:, 3, sel] = values["fourth_plus"]
+        rel[:, 4, sel] = values["rebirth"] * p.rebirth_multiplier
+        if era.name == "one_child":
+            for r, name in enumerate(bundle.regions):
+                rel[r, 1, sel] *= province_multipliers.get(name, 1.0)
+    # years outside every era take the levels of the nearest era year
+    if not covered.all():
+        idx = np.flatnonzero(covered)
+        if idx.size == 0:
+            raise ValueError(
+                f"no policy era covers the rate years {years[0]}..{years[-1]}; check parity.eras"
+            )
+        nearest = idx[np.abs(np.arange(years.size)[:, None] - idx[None, :]).argmin(axis=1)]
+        rel[:, 1:] = rel[:, 1:, nearest]
+    if not p.replacement:
+        rel[:, 4] = 0.0
+    if config.rates.time_invariant_year is not None:
+        i = bundle.year_index(config.rates.time_invariant_year)
+        rel[:] = rel[:, :, i : i + 1]
+
+    gap_values, gap_pmf = _spouse_gap(config)
+    return ParityModel(
+        rel=rel,
+        dur1=np.asarray(p.duration_second, dtype=float),
+        rebirth_time=np.asarray(p.rebirth_time, dtype=float),
+        union_age=int(config.family.union_age),
+        gap_values=gap_values,
+        gap_pmf=gap_pmf,
+        eligibility_age=int(config.family.eligibility_age),
+    )
+
+
+def _spouse_gap(config) -> tuple[np.ndarray, np.ndarray]:
+    gap = config.family.spouse_age_gap
+    if isinstance(gap, str):
+        da = data.spouse_age_gap()
+        values = np.asarray(da["gap"].values, dtype=np.int64)
+        pmf = np.asarray(da.values, dtype=float)
+    else:
+        values = np.asarray(gap.gaps, dtype=np.int64)
+        pmf = np.asarray(gap.probabilities, dtype=float)
+    return values, pmf / pmf.sum()

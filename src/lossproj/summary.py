@@ -1,0 +1,163 @@
+"""Summary tables of a projection: counts by region, or by parent's age group, in one year."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from lossproj.regions import NATIONAL, closest_names
+
+#: Lower edges of the parent age groups used in tables [years of age]; the last is open.
+#: Presentation choice: 10-year groups from 20, matching the survey bands of Liu & He 2022.
+AGE_GROUP_EDGES: tuple[int, ...] = (0, 20, 30, 40, 50, 60, 70, 80, 90)
+
+#: Persons per 1,000 (for rates per 1,000 population of the same age).
+PER_THOUSAND = 1000.0
+
+By = Literal["region", "age_group"]
+
+
+def age_group_labels(ages, edges=AGE_GROUP_EDGES) -> np.ndarray:
+    """Label of each age's group, e.g. ``"50-59"``, ``"90+"``.
+
+    Parameters
+    ----------
+    ages : array_like of int
+        Single ages [years of age].
+    edges : sequence of int
+        Lower edges of the groups [years of age]; the last group is open.
+
+    Examples
+    --------
+    >>> list(age_group_labels([0, 19, 20, 55, 95]))
+    ['0-19', '0-19', '20-29', '50-59', '90+']
+    """
+    ages = np.asarray(ages)
+    edges = np.asarray(edges)
+    idx = np.searchsorted(edges, ages, side="right") - 1
+    labels = [
+        f"{edges[i]}-{edges[i + 1] - 1}" if i + 1 < edges.size else f"{edges[i]}+" for i in idx
+    ]
+    return np.asarray(labels, dtype=object)
+
+
+def is_count(da: xr.DataArray) -> bool:
+    """Whether a variable is an additive count (not a per-woman mean or a standard error)."""
+    name = str(da.name)
+    return not name.startswith("mean_") and not name.endswith("_se")
+
+
+def count_variables(ds: xr.Dataset) -> list[str]:
+    """Names of the additive variables of ``ds``, in Dataset order."""
+    return [str(n) for n in ds.data_vars if is_count(ds[n])]
+
+
+def replicate_mean(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` averaged over ``replicate`` when it has that dim (attributes kept)."""
+    if "replicate" in ds.dims:
+        return ds.mean("replicate", keep_attrs=True)
+    return ds
+
+
+def check_year(ds: xr.Dataset, year: int | None) -> int:
+    """``year`` if ``ds`` has it (default: its last year); ``ValueError`` naming the range."""
+    years = ds["year"].values
+    if year is None:
+        return int(years[-1])
+    if year not in years:
+        raise ValueError(f"year {year} is not in the result; it has years {int(years[0])}.."
+                         f"{int(years[-1])}")
+    return int(year)
+
+
+def check_region(ds: xr.Dataset, region: str) -> str:
+    """``region`` if ``ds`` has it; ``ValueError`` naming the closest regions otherwise."""
+    names = [str(r) for r in ds["region"].values]
+    if region in names:
+        return region
+    hint = closest_names(region, names)
+    extra = f"did you mean {', '.join(repr(h) for h in hint)}? " if hint else ""
+    raise ValueError(f"region {region!r} is not in the result; {extra}regions: {', '.join(names)}")
+
+
+def check_scenario(ds: xr.Dataset, scenario: str | None) -> list[str]:
+    """Scenarios to show: ``[scenario]`` if given and present, else all of them."""
+    names = [str(s) for s in ds["scenario"].values]
+    if scenario is None:
+        return names
+    if scenario not in names:
+        raise ValueError(f"scenario {scenario!r} is not in the result; scenarios: "
+                         f"{', '.join(names)}")
+    return [scenario]
+
+
+def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
+              scenario: str | None = None, region: str = NATIONAL,
+              variables: list[str] | None = None) -> pd.DataFrame:
+    """Counts of one year by region, or by the parent's age group in one region.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A projection (``lossproj.api.project``); replicates are averaged.
+    by : {"region", "age_group"}
+        ``"region"``: one row per (scenario, region), counts summed over sex and age.
+        ``"age_group"``: one row per (scenario, age group) of ``region``, summed over sex,
+        with ``shidu_parents_strict_per_1000`` = strict shidu parents per 1,000 population of
+        the same age group.
+    year : int, optional
+        Default: the last year of ``ds`` [year].
+    scenario : str, optional
+        Default: all scenarios.
+    region : str
+        Region of the ``age_group`` table (default ``China``).
+    variables : list of str, optional
+        Default: every additive variable (per-woman means and standard errors are left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts [persons; ``allowance_cost`` in RMB per year].
+    """
+    if by not in ("region", "age_group"):
+        raise ValueError(f"unknown summary {by!r}; allowed: 'region', 'age_group'")
+    ds = replicate_mean(ds)
+    year = check_year(ds, year)
+    scenarios = check_scenario(ds, scenario)
+    names = variables if variables is not None else count_variables(ds)
+    unknown = [n for n in names if n not in ds.data_vars]
+    if unknown:
+        raise ValueError(f"unknown variable(s) {', '.join(unknown)}; the result has "
+                         f"{', '.join(map(str, ds.data_vars))}")
+    sub = ds[names].sel(year=year, scenario=scenarios)
+    if by == "region":
+        reduce = [d for d in ("sex", "age") if d in sub.dims]
+        table = sub.sum(reduce).to_dataframe()
+        table = table[names]
+        return table.reindex(pd.MultiIndex.from_product(
+            [scenarios, [str(r) for r in ds["region"].values]], names=["scenario", "region"]))
+    region = check_region(ds, region)
+    sub = sub.sel(region=region)
+    groups = xr.DataArray(age_group_labels(sub["age"].values), dims="age", name="age_group")
+    columns = {}
+    for name in names:
+        da = sub[name]
+        if "sex" in da.dims:
+            da = da.sum("sex")
+        columns[name] = da.groupby(groups).sum().to_pandas()
+    if "shidu_parents_strict" in names and "population" in ds.data_vars:
+        pop = ds["population"].sel(year=year, scenario=scenarios, region=region).sum("sex")
+        pop = pop.groupby(groups).sum().to_pandas()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns["shidu_parents_strict_per_1000"] = (
+                columns["shidu_parents_strict"] / pop.where(pop > 0) * PER_THOUSAND
+            )
+    frames = {k: v.stack() if isinstance(v, pd.DataFrame) else v for k, v in columns.items()}
+    table = pd.DataFrame(frames)
+    table.index = table.index.set_names(["scenario", "age_group"])
+    order = list(dict.fromkeys(age_group_labels(sub["age"].values)))
+    return table.reindex(pd.MultiIndex.from_product([scenarios, order],
+                                                    names=["scenario", "age_group"]))

@@ -1,0 +1,217 @@
+"""Tests of result files (NetCDF, CSV, Excel, run.json, figures) and summary tables."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from lossproj import outputs
+from lossproj.outputs import read_results, write_results
+from lossproj.summary import age_group_labels, summarize
+
+
+@pytest.fixture
+def small(make_fake_projection):
+    """A smaller projection, to keep the writing tests fast."""
+    return make_fake_projection(years=range(2018, 2023))
+
+
+def test_refuses_existing_nonempty_dir_without_force(tmp_path, small):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=rf"output directory {out} exists and is not "
+                       r"empty; choose another --out directory or pass --force"):
+        write_results(small, out, excel=False, figures=False)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_writes_into_new_or_empty_dir(tmp_path, small):
+    files = write_results(small, tmp_path / "a" / "b", excel=False, figures=False)
+    assert [f.name for f in files] == ["projection.nc", "projection.csv",
+                                       "projection_families.csv", "run.json"]
+    assert all(f.is_file() for f in files)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_results(small, empty, excel=False, figures=False)
+    assert (empty / "projection.nc").is_file()
+    # no temporary directory is left beside the results
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_force_replaces_our_files_and_keeps_others(tmp_path, small, make_fake_projection):
+    out = tmp_path / "res"
+    write_results(small, out, excel=True, figures=False)
+    (out / "notes.txt").write_text("mine")
+    other = make_fake_projection(scenarios=("other",), years=range(2018, 2023))
+    write_results(other, out, force=True, excel=False, figures=False)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not (out / "projection.xlsx").exists()  # stale file of the earlier run removed
+    assert list(read_results(out)["scenario"].values) == ["other"]
+
+
+def test_interrupted_write_leaves_no_projection(tmp_path, small, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(outputs, "write_csv", boom)
+    out = tmp_path / "res"
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_results(small, out, excel=False, figures=False)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []  # temporary directory removed too
+
+
+def test_interrupted_forced_write_keeps_previous_result(tmp_path, small, make_fake_projection,
+                                                       monkeypatch):
+    out = tmp_path / "res"
+    write_results(small, out, excel=False, figures=False)
+    before = (out / "projection.nc").read_bytes()
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "write_excel", boom)
+    other = make_fake_projection(scenarios=("other",), years=range(2018, 2023))
+    with pytest.raises(KeyboardInterrupt):
+        write_results(other, out, force=True, excel=True, figures=False)
+    assert (out / "projection.nc").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+
+
+def test_netcdf_round_trip_keeps_values_and_attrs(tmp_path, make_fake_projection):
+    ds = make_fake_projection(scenarios=("baseline", "low"), years=range(2019, 2022),
+                              replicates=2)
+    ds.attrs["flag"] = True
+    ds.attrs["extra"] = {"a": 1}
+    write_results(ds, tmp_path / "r", excel=False, figures=False)
+    back = read_results(tmp_path / "r" / "projection.nc")
+    assert set(back.data_vars) == set(ds.data_vars)
+    for name in ds.data_vars:
+        xr.testing.assert_equal(back[name], ds[name])
+        assert back[name].attrs == ds[name].attrs
+        assert set(back[name].attrs) >= {"units", "long_name", "definition", "source"}
+    assert list(back["region_zh"].values) == ["北京", "上海", "全国"]
+    assert list(back["region_code"].values) == [11, 31, 0]
+    assert back.attrs["engine"] == "expected"
+    assert json.loads(back.attrs["config"])[1]["scenario"]["name"] == "low"
+    assert back.attrs["flag"] == 1
+    assert json.loads(back.attrs["extra"]) == {"a": 1}
+
+
+def test_read_results_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match=rf"no lossproj result in directory {tmp_path}"):
+        read_results(tmp_path)
+    other = tmp_path / "other.nc"
+    xr.Dataset({"x": ("t", np.arange(3.0))}).to_netcdf(other, engine=outputs.netcdf_engine())
+    with pytest.raises(ValueError, match="is not a lossproj result: it lacks the dims scenario"):
+        read_results(other)
+
+
+def test_csv_tables(tmp_path, small):
+    write_results(small, tmp_path / "r", excel=False, figures=False)
+    by_sex = pd.read_csv(tmp_path / "r" / "projection.csv")
+    assert list(by_sex.columns[:6]) == ["scenario", "year", "region", "region_code", "sex", "age"]
+    assert "shidu_parents_strict" in by_sex.columns
+    assert "one_child_families" not in by_sex.columns
+    assert len(by_sex) == small.sizes["year"] * 3 * 2 * 101
+    row = by_sex.query("year == 2020 and region == 'Beijing' and sex == 'male' and age == 60")
+    expected = float(small["shidu_parents_strict"].sel(scenario="baseline", year=2020,
+                                                       region="Beijing", sex="male", age=60))
+    assert row["shidu_parents_strict"].item() == pytest.approx(expected, rel=1e-9)
+    families = pd.read_csv(tmp_path / "r" / "projection_families.csv")
+    assert "sex" not in families.columns
+    assert {"one_child_families", "mean_children_ever_born"} <= set(families.columns)
+
+
+def test_excel_workbook(tmp_path, small):
+    write_results(small, tmp_path / "r", excel=True, figures=False)
+    sheets = pd.read_excel(tmp_path / "r" / "projection.xlsx", sheet_name=None, index_col=None)
+    assert "README" in sheets and "national_by_age_group" in sheets
+    assert "mean_children_ever_born" not in sheets  # per-woman means are not additive
+    readme = sheets["README"]
+    assert {"variable", "units", "definition", "source"} <= set(readme.columns)
+    shidu = sheets["shidu_parents_strict"].set_index(["scenario", "region"])
+    national = float(small["shidu_parents_strict"].sel(scenario="baseline", year=2020,
+                                                       region="China").sum())
+    assert shidu.loc[("baseline", "China"), 2020] == pytest.approx(national, rel=1e-9)
+    by_age = sheets["national_by_age_group"]
+    part = by_age[by_age["variable"] == "shidu_parents_strict"]
+    assert part[2020].sum() == pytest.approx(national, rel=1e-9)
+
+
+def test_run_json(tmp_path, small):
+    write_results(small, tmp_path / "r", excel=False, figures=False,
+                  run_info={"timings": {"project_s": 1.5}})
+    meta = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert meta["timings"] == {"project_s": 1.5}
+    assert meta["seed"] == 20201101 and meta["engine"] == "expected"
+    assert set(meta["versions"]) >= {"lossproj", "numpy", "numba", "xarray", "python"}
+    assert meta["data_checksums"] == {"population_census.csv": "sha256:test"}
+    assert meta["config"][0]["scenario"]["name"] == "baseline"
+    assert meta["files"][-1] == "run.json" and "projection.nc" in meta["files"]
+
+
+def test_figures_written(tmp_path, make_fake_projection):
+    ds = make_fake_projection(scenarios=("baseline", "low"), years=[2020, 2030, 2040, 2050],
+                              regions=("Beijing",))
+    files = write_results(ds, tmp_path / "r", excel=False, figures=True)
+    pngs = [f for f in files if f.suffix == ".png"]
+    assert {f.name for f in pngs} == {"shidu_pyramid.png", "national_trend.png",
+                                      "provincial_small_multiples.png"}
+    assert all(f.stat().st_size > 1000 and f.read_bytes()[:4] == b"\x89PNG" for f in pngs)
+
+
+# ---------------------------------------------------------------------------- summary
+
+
+def test_age_group_labels():
+    assert list(age_group_labels([0, 19, 20, 49, 50, 89, 90, 100])) == [
+        "0-19", "0-19", "20-29", "40-49", "50-59", "80-89", "90+", "90+"]
+
+
+def test_summary_by_region(make_fake_projection):
+    ds = make_fake_projection(scenarios=("baseline", "low"), years=range(2019, 2022))
+    table = summarize(ds, "region", year=2020)
+    assert list(table.index.get_level_values("region")[:3]) == ["Beijing", "Shanghai", "China"]
+    base = table.loc["baseline"]
+    assert base.loc["China", "shidu_parents_strict"] == pytest.approx(
+        base.loc["Beijing", "shidu_parents_strict"] + base.loc["Shanghai", "shidu_parents_strict"])
+    assert "mean_children_ever_born" not in table.columns
+    assert summarize(ds, "region").equals(summarize(ds, "region", year=2021))
+
+
+def test_summary_by_age_group(fake_projection):
+    table = summarize(fake_projection, "age_group", year=2030, region="Beijing")
+    assert list(table.index.get_level_values("age_group")) == [
+        "0-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+"]
+    one = fake_projection.sel(scenario="baseline", year=2030, region="Beijing")
+    ages = slice(50, 59)
+    shidu = float(one["shidu_parents_strict"].sel(age=ages).sum())
+    pop = float(one["population"].sel(age=ages).sum())
+    row = table.loc[("baseline", "50-59")]
+    assert row["shidu_parents_strict"] == pytest.approx(shidu)
+    assert row["shidu_parents_strict_per_1000"] == pytest.approx(1000 * shidu / pop)
+
+
+def test_summary_averages_replicates(make_fake_projection):
+    ds = make_fake_projection(years=[2020], replicates=3)
+    table = summarize(ds, "region", year=2020)
+    expected = float(ds["population"].sel(region="China").mean("replicate").sum())
+    assert table.loc[("baseline", "China"), "population"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("kwargs", "pattern"), [
+    ({"by": "province"}, r"unknown summary 'province'; allowed: 'region', 'age_group'"),
+    ({"year": 1980}, r"year 1980 is not in the result; it has years 1990\.\.2050"),
+    ({"by": "age_group", "region": "Shanghi"},
+     r"region 'Shanghi' is not in the result; did you mean 'Shanghai'"),
+    ({"scenario": "high"}, r"scenario 'high' is not in the result; scenarios: baseline"),
+])
+def test_summary_errors(fake_projection, kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        summarize(fake_projection, **kwargs)

@@ -1,0 +1,103 @@
+"""Tests of the comparison with published figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lossproj.config import load_validation_targets
+from lossproj.validate import format_table, model_value, validation_table
+
+
+def test_table_lists_every_target(fake_projection):
+    table = validation_table(fake_projection)
+    targets = load_validation_targets()
+    assert len(table) == len(targets)
+    assert list(table["id"].unique()) == [f"V{i}" for i in range(1, 13)]
+    assert table.attrs["scenario"] == "baseline"
+    assert set(table.loc[table["id"].isin(["V11", "V12"]), "kind"]) == {"calibration"}
+    assert set(table.loc[~table["id"].isin(["V11", "V12"]), "kind"]) == {"validation"}
+
+
+def test_uncomputable_rows_give_reasons(fake_projection):
+    table = validation_table(fake_projection).set_index("id")
+    for ident in ("V2", "V5", "V7", "V8", "V9", "V10", "V12"):
+        rows = table.loc[[ident]]
+        assert set(rows["status"]) == {"not computable"}, ident
+        assert rows["model"].isna().all()
+        assert (rows["note"].str.len() > 20).all()
+    assert "province" in table.loc["V9", "note"].iloc[0]
+
+
+def test_model_values_follow_the_definitions(fake_projection):
+    table = validation_table(fake_projection).set_index("figure")
+    one = fake_projection.sel(scenario="baseline", region="China")
+    # V3: strict shidu women aged 35+ in 2015
+    v3 = float(one["shidu_parents_strict"].sel(year=2015, sex="female", age=slice(35, 100)).sum())
+    row = table.loc["shidu women aged 35+"]
+    assert row["model"] == pytest.approx(v3)
+    assert row["ratio"] == pytest.approx(v3 / 1.4e6)
+    assert row["published"] == 1.4e6
+    assert row["source"].startswith("Wang Guangzhou 2016")
+    # V1: new strict shidu mothers, mean of 2010-2012
+    v1 = float(one["new_shidu_parents"].sel(year=[2010, 2011, 2012], sex="female")
+               .sum("age").mean())
+    assert table.loc["new shidu families per year", "model"] == pytest.approx(v1)
+    # V11: mean children ever born of women 15-64, weighted by women
+    w = one["population"].sel(year=2020, sex="female", age=slice(15, 64))
+    ceb = one["mean_children_ever_born"].sel(year=2020, age=slice(15, 64))
+    expected = float((ceb * w).sum() / w.sum())
+    assert table.loc["mean children ever born, women 15-64", "model"] == pytest.approx(expected)
+    # V4 is an upper bound
+    assert table.loc["shidu women, upper bound", "status"] == "below bound"
+
+
+def test_upper_bound_exceeded_is_flagged(fake_projection):
+    big = fake_projection.copy()
+    big["shidu_parents_strict"] = big["shidu_parents_strict"] * 1e4
+    table = validation_table(big).set_index("figure")
+    assert table.loc["shidu women, upper bound", "status"] == "ABOVE BOUND"
+
+
+def test_years_outside_the_result(make_fake_projection):
+    ds = make_fake_projection(years=range(2020, 2031))
+    table = validation_table(ds).set_index("figure")
+    row = table.loc["shidu women aged 35+"]
+    assert row["status"] == "not in result"
+    assert np.isnan(row["model"])
+    assert row["note"] == "the result covers 2020..2030, not all of 2015..2015"
+
+
+def test_replicates_are_averaged(make_fake_projection):
+    ds = make_fake_projection(replicates=3)
+    table = validation_table(ds).set_index("figure")
+    expected = float(ds["shidu_parents_strict"].sel(scenario="baseline", region="China",
+                                                    year=2015, sex="female",
+                                                    age=slice(35, 100)).sum(["age"])
+                     .mean("replicate"))
+    assert table.loc["shidu women aged 35+", "model"] == pytest.approx(expected)
+
+
+def test_scenario_choice(make_fake_projection):
+    ds = make_fake_projection(scenarios=("low", "high"))
+    assert validation_table(ds).attrs["scenario"] == "low"
+    assert validation_table(ds, scenario="high").attrs["scenario"] == "high"
+    with pytest.raises(ValueError, match="scenario 'mid' is not in the result; scenarios: "
+                       "low, high"):
+        validation_table(ds, scenario="mid")
+
+
+def test_model_value_missing_variable(fake_projection):
+    one = fake_projection.sel(scenario="baseline")
+    value, reason = model_value(one, {"variable": "shidu_parents_wide", "first_year": 2015,
+                                      "last_year": 2015})
+    assert value is None and reason == "the result has no variable 'shidu_parents_wide'"
+
+
+def test_printed_table(fake_projection):
+    text = format_table(validation_table(fake_projection))
+    assert "Validation (out-of-sample)" in text
+    assert "Calibration fit diagnostics (inputs, not validation)" in text
+    assert "1,400,000" in text
+    assert "V9: a city (Guangzhou, registered population)" in text
+    assert "V8: Jiang, Li & Sánchez-Barricarte 2014" in text
