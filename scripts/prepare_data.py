@@ -95,6 +95,15 @@ def main(argv: list[str] | None = None) -> int:
         notes.update(prep_rates.TABLE_NOTES)
     written += prep_tables.write_other_tables(args.raw, args.out)
     notes.update(prep_tables.TABLE_NOTES)
+    if args.out.resolve() == (REPO / "data").resolve():
+        # the parity calibration reads the packaged tables just written
+        import calibrate_parity
+
+        lpdata.clear_cache()
+        written.append(calibrate_parity.write_calibration(REPO / "configs" / "baseline.toml", args.out))
+        notes.update(calibrate_parity.TABLE_NOTES)
+    else:
+        logger.warning("parity calibration skipped: it runs only when writing the packaged data/")
 
     sums = {p.name: lpdata.sha256_file(p) for p in sorted(written, key=lambda p: p.name)}
     (args.out / lpdata.CHECKSUM_FILE).write_text(json.dumps(sums, indent=2) + "\n", encoding="utf-8")

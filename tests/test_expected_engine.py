@@ -10,16 +10,14 @@ from synthetic import synthetic_bundle, synthetic_parity
 
 from lossproj.engines import expected_kernels as k
 from lossproj.engines.expected import project_expected, run_region_cohorts
-from lossproj.engines.population import project_population
+from lossproj.engines.population import project_population, step_mortality
 from lossproj.rates.bundle import A_MAX, ParityModel
 
 
 def _first_births_only(h: float, m: float, first_year=1900, last_year=2010):
-    """One region; mothers immortal; child death rate m at every age; intensity h at 15..49."""
+    """One region; death rate m at every age and sex; intensity h at 15..49; first births only."""
     n_y = last_year - first_year + 1
-    mx = np.zeros((2, n_y, A_MAX + 1))
-    mx[:, :, :] = m
-    mx[0, :, 15:] = 0.0  # mothers (cohort followed from 15) do not die; children die at rate m
+    mx = np.full((2, n_y, A_MAX + 1), m)
     lam = np.zeros((n_y, A_MAX + 1))
     lam[:, 15:50] = h
     rel = np.zeros((5, n_y))
@@ -28,12 +26,9 @@ def _first_births_only(h: float, m: float, first_year=1900, last_year=2010):
 
 
 def test_single_cohort_constant_rates_matches_closed_form():
+    """Shares of a living woman's states (independent of her own survival) by hand."""
     h, m = 0.12, 0.03
     mx, lam, rel = _first_births_only(h, m)
-    # children's death rate must be m at every age they can reach: mothers' own ages 15+ are
-    # set to zero in the female schedule, so keep children below 15 at m and use male = m.
-    mx[0, :, :15] = m
-    mx[0, :, 15:] = 0.0
     cohort = 1930
     out = run_region_cohorts(
         mx, lam, np.full(mx.shape[1], 1.0), 1900, rel, np.ones(1), np.ones(1), 15,
@@ -44,11 +39,8 @@ def test_single_cohort_constant_rates_matches_closed_form():
         p_d1 = 0.0
         for x in range(15, min(a, 50)):
             first = np.exp(-h * (x - 15)) * (1 - np.exp(-h))
-            d = a - x - 1
-            # child: female mx = m below 15, 0 from 15 on; male mx = m at all ages (srb = 1)
-            female_alive = np.exp(-m / 2 - m * min(d, 15))
-            male_alive = np.exp(-m / 2 - m * d)
-            alive = 0.5 * female_alive + 0.5 * male_alive
+            d = a - x - 1  # child's age at reference a; born with half a year of exposure
+            alive = np.exp(-m / 2 - m * d)
             p_n1 += first * alive
             p_d1 += first * (1 - alive)
         assert out.q[0, a, k.N1] == pytest.approx(p_n1, rel=1e-12)
@@ -150,7 +142,7 @@ def test_population_accounting_identity():
     for y in range(b, b + 30):
         p_now = pop.population[0, :, y].sum()
         p_next = pop.population[0, :, y + 1].sum()
-        deaths = (pop.population[0, :, y] * (1 - np.exp(-bundle.mx[0, :, y]))).sum()
+        deaths = (pop.population[0, :, y] * (1 - np.exp(-step_mortality(bundle.mx[0, :, y])))).sum()
         p_male = bundle.srb[y] / (1 + bundle.srb[y])
         infant = pop.births[0, y] * (
             (1 - p_male) * (1 - np.exp(-0.5 * bundle.mx[0, 0, y, 0]))

@@ -38,7 +38,12 @@ COMPLETED_AGE = FERT_MAX + 1
 CENSUS_YEARS = (2010, 2020)
 #: Weights of the target groups in the least-squares loss [dimensionless].
 WEIGHTS = {"cohort": 1.0, "order_share": 5.0, "order_asfr_2010": 3.0}
-LOG_BOUNDS = (np.log(1e-3), np.log(20.0))
+#: Bounds of the fitted levels [relative to the first-birth level]: a homogeneous parity model
+#: cannot reproduce the few one-child and childless women of high-fertility cohorts, and
+#: without bounds the fit escapes to degenerate levels trying to.
+LOG_BOUNDS = (np.log(0.05), np.log(5.0))
+#: Cohort targets only for cohorts whose childbearing lies in the rate data (from 1950 on).
+FIRST_TARGET_COHORT = 1935
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +127,7 @@ def _cohort_targets(model: _Model, out, table: pd.DataFrame):
     rows = []
     for r in table.itertuples(index=False):
         ci = int(r.cohort) - model.first_cohort
-        if not 0 <= ci < out.q.shape[0]:
+        if int(r.cohort) < FIRST_TARGET_COHORT or not 0 <= ci < out.q.shape[0]:
             continue
         q = out.q[ci, COMPLETED_AGE]
         fitted = {
@@ -187,7 +192,7 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
     def residuals(theta):
         return np.asarray([w * (fit - obs) for _, _, obs, fit, w in rows_for(theta)])
 
-    theta0 = np.log(np.array([[max(getattr(e, t), 1e-3) for t in TRANSITIONS] for e in eras])).ravel()
+    theta0 = np.clip(np.log(np.array([[max(getattr(e, t), 1e-3) for t in TRANSITIONS] for e in eras])).ravel(), *LOG_BOUNDS)
     fit = least_squares(residuals, theta0, bounds=LOG_BOUNDS, max_nfev=max_nfev, x_scale=1.0)
     levels = _levels_from(fit.x, eras)
     report_rows = [(t, g, o, f, True) for t, g, o, f, _ in rows_for(fit.x)]

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossproj.engines import expected_kernels as k
-from lossproj.engines.population import PopulationArrays, cohort_log_survival, project_population
+from lossproj.engines.population import (
+    PopulationArrays,
+    cohort_log_survival,
+    project_population,
+    step_mortality,
+)
 from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, ParityModel, RateBundle
 
 #: Upper bound of the fertility intensity solve [per year]; a birth probability of
@@ -161,7 +166,7 @@ def run_region_cohorts(
     }
     q = np.zeros((n_c, A_MAX + 1, k.N_STATES))
     k.run_cohorts(
-        first_cohort, first_year, np.ascontiguousarray(mx[0]), rates, rates, solve, rel,
+        first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
         np.ascontiguousarray(dur1, dtype=np.float64),
         np.ascontiguousarray(rebirth_time, dtype=np.float64), child_l, union_age, FERT_MIN,
         FERT_MAX, LAM_MAX, q, out["new_d1"], out["ceb"], out["surv"], out["rebirth"],
@@ -272,6 +277,9 @@ def project_expected(
             parity.gap_values.astype(np.int64), parity.gap_pmf.astype(np.float64),
             parity.union_age, husbands,
         )
+        if bundle.back_projection_factor is not None:
+            # the same correction as the back-projected male population (docs/model.md)
+            husbands *= bundle.back_projection_factor[1, yi - (bundle.first_year - pop.first_year)][None]
         fathers_n1, fathers_d1, fathers_new, widowers_n1, widowers_d1 = husbands
         parents["one_child_parents"][r, :, 0] = _pool_open_age(mothers_one)
         parents["one_child_parents"][r, :, 1] = _pool_open_age(fathers_n1 + fathers_d1)

@@ -113,7 +113,7 @@ def cohort_process(
 
     Parameters (plain arrays; rates indexed by year index ``t − first_year``, clipped to the grid)
     ----------
-    mx_f : ndarray [Y, A+1] — female central death rate [deaths per person-year]
+    mx_f : ndarray [Y, A+1] — female step mortality ½(mx[a] + mx[a+1]) [deaths per person-year]
     asfr : ndarray [Y, A+1] — all-order births per woman per year (used when ``solve``)
     lam_in : ndarray [Y, A+1] — fertility intensity (used when not ``solve``)
     rel : ndarray [N_TRANSITIONS, Y] — relative parity-progression levels (rel[0] = 1)

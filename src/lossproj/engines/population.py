@@ -3,7 +3,7 @@
 Before the base date the population of a cohort is its size at birth times its survival,
 with sizes chosen so that the base population is met exactly (docs/model.md, "Population and
 cohort weights"). After it, the cohort-component projection
-``P(t+1, a+1) = P(t, a)·exp(−mx) + migration`` with births from ASFR.
+``P(t+1, a+1) = P(t, a)·exp(−½(mx[a] + mx[a+1])) + migration`` with births from ASFR.
 """
 
 from __future__ import annotations
@@ -13,6 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossproj.rates.bundle import A_MAX, A_OUT, RateBundle
+
+
+def step_mortality(mx: np.ndarray) -> np.ndarray:
+    """Death rate over a yearly step for persons of completed age ``a`` at the reference date.
+
+    Such a person is on average ``a + ½`` years old, so the step spans exact ages ``a + ½`` to
+    ``a + 1½``: half a year at the rate of age ``a`` and half at age ``a + 1``
+    (``½(mx[a] + mx[a+1])``; the last age keeps its own rate). Survival over the step is
+    ``exp(−step_mortality)`` [deaths per person-year, last axis = age].
+    """
+    out = np.empty_like(mx)
+    out[..., :-1] = 0.5 * (mx[..., :-1] + mx[..., 1:])
+    out[..., -1] = mx[..., -1]
+    return out
 
 
 def cohort_log_survival(mx_s: np.ndarray, first_year: int, cohorts: np.ndarray) -> np.ndarray:
@@ -26,12 +40,13 @@ def cohort_log_survival(mx_s: np.ndarray, first_year: int, cohorts: np.ndarray) 
 
     Returns
     -------
-    ndarray [C, A_MAX+1] — ``log L_c(a) = −Σ_{j<a} mx[c+j, j]``, with ``L_c(0) = 1``
+    ndarray [C, A_MAX+1] — ``log L_c(a) = −Σ_{j<a} sm[c+j, j]``, with ``L_c(0) = 1`` and
+    ``sm`` the step mortality (:func:`step_mortality`)
     """
     n_y, n_a = mx_s.shape
     ages = np.arange(n_a)
     yi = np.clip(cohorts[:, None] + ages[None, :] - first_year, 0, n_y - 1)
-    m = mx_s[yi, ages[None, :]]
+    m = step_mortality(mx_s)[yi, ages[None, :]]
     out = np.zeros((cohorts.size, n_a))
     out[:, 1:] = -np.cumsum(m[:, :-1], axis=1)
     return out
@@ -149,7 +164,7 @@ def project_population(bundle: RateBundle, *, include_migration: bool = False) -
         for y in range(b_idx, n_y - 1):
             births[r, y] = float(bundle.asfr[r, y] @ population[r, 0, y])
             for s in range(2):
-                surv = np.exp(-bundle.mx[r, s, y])
+                surv = np.exp(-step_mortality(bundle.mx[r, s, y]))
                 nxt = np.zeros(A_MAX + 1)
                 nxt[1:] = population[r, s, y, :-1] * surv[:-1]
                 nxt[A_MAX] += population[r, s, y, A_MAX] * surv[A_MAX]

@@ -1,0 +1,82 @@
+"""Fit the parity-progression levels and write them to data/parity_calibration.csv.
+
+Run after scripts/prepare_data.py (the calibration reads the packaged tables):
+
+    python scripts/calibrate_parity.py [--config configs/baseline.toml] [--out data] [--report DIR]
+
+The fitted levels are used by every scenario whose `parity.province_one_child_multiplier`
+is "calibrated" (the baseline and the scenarios based on it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from lossproj import calibration, data
+from lossproj.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+logger = logging.getLogger("calibrate_parity")
+
+TABLE_NOTES = {
+    "parity_calibration.csv": (
+        "**Source:** computed by lossproj itself (`lossproj.calibration.calibrate`, run by "
+        "`scripts/calibrate_parity.py` on the baseline config) from the tables above. **Units:** "
+        "`value` is a level of the birth hazard relative to the first-birth level of the same "
+        "year and age (kind `era`), or a multiplier of the one-child era's second-birth level "
+        "(kind `province`). **Method:** least squares through the expected-value engine's own "
+        "state process, child mortality and replacement after loss on (see the module "
+        "docstring): national era levels to the Duan & Chen (2022) cohort parity shares "
+        "(cohorts 1935+), the 2010/2020 census birth-order shares and the 2010 census "
+        "order-specific fertility by age; provincial multipliers to each province's census "
+        "birth-order shares. Levels are bounded to 0.05..5. The three-child era (2021+) has no "
+        "target yet: its levels are the config's starting values."
+    )
+}
+
+
+def write_calibration(config_path: Path, out_dir: Path, report_dir: Path | None = None) -> Path:
+    """Fit the levels with ``config_path`` and write ``out_dir/parity_calibration.csv``."""
+    data.clear_cache()
+    config = load_config(config_path)
+    result = calibration.calibrate(config)
+    table = result.to_table()
+    path = out_dir / "parity_calibration.csv"
+    tmp = path.with_suffix(".csv.tmp")
+    table.to_csv(tmp, index=False, float_format="%.8g")
+    tmp.replace(path)
+    logger.info("wrote %s (%d rows)", path, len(table))
+    if report_dir is not None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        result.report.to_csv(report_dir / "calibration_report.csv", index=False)
+        calibration.plot_fit(result.report).savefig(report_dir / "calibration.png", dpi=120)
+    worst = result.report.reindex(result.report["residual"].abs().sort_values(ascending=False).index)
+    logger.info("largest residuals:\n%s", worst.head(10).to_string(index=False))
+    return path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "baseline.toml")
+    parser.add_argument("--out", type=Path, default=ROOT / "data")
+    parser.add_argument("--report", type=Path, default=None, help="also write the fit report and figure here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    write_calibration(args.config, args.out, args.report)
+    sums_path = args.out / data.CHECKSUM_FILE
+    if sums_path.is_file():
+        sums = json.loads(sums_path.read_text(encoding="utf-8"))
+        sums["parity_calibration.csv"] = data.sha256_file(args.out / "parity_calibration.csv")
+        sums_path.write_text(json.dumps(dict(sorted(sums.items())), indent=2) + "\n", encoding="utf-8")
+    data.clear_cache()
+    problems = data.check_all(args.out, tables=["parity_calibration.csv"])
+    for p in problems:
+        logger.error(p)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
