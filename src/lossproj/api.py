@@ -72,9 +72,9 @@ def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
     engine = config.run.engine
     source = SOURCE.format(version=lossproj.__version__, engine=engine, bundle=bundle.name)
     if engine == "micro":
-        from lossproj.engines import micro
+        from lossproj.engines.micro_bridge import run_micro_dataset
 
-        ds = micro.run_micro_dataset(bundle, parity, res, config, progress=progress, source=source)
+        ds = run_micro_dataset(bundle, parity, res, config, progress=progress, source=source)
     else:
         ds = aggregate.to_dataset(res, source=source)
     t_engine = time.perf_counter()

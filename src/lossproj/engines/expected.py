@@ -262,14 +262,11 @@ def project_expected(
         # couples: per-union shares (wife alive part + wife dead part)
         couple_n1 = coh.q[..., k.N1] * coh.lrel + coh.dn1
         couple_d1 = coh.q[..., k.D1] * coh.lrel + coh.dd1
+        # couples formed per wife cohort: her cohort's size times survival to the union age
+        # (the back-projection factor is applied to the husbands' ages below, as to men)
         cohorts = np.arange(first_cohort, last_cohort + 1)
-        u_years = cohorts + parity.union_age - pop.first_year
-        inside = (u_years >= 0) & (u_years < pop.population.shape[2])
-        unions = np.where(
-            inside,
-            pop.population[r, 0][np.clip(u_years, 0, None).clip(max=pop.population.shape[2] - 1), parity.union_age],
-            pop.cohort_size[r, 0][cohorts - pop.first_cohort] * np.exp(pop.log_l[r, 0][cohorts - pop.first_cohort, parity.union_age]),
-        )
+        ci_pop = cohorts - pop.first_cohort
+        unions = pop.cohort_size[r, 0][ci_pop] * np.exp(pop.log_l[r, 0][ci_pop, parity.union_age])
         shares = np.stack([couple_n1, couple_d1, coh.new_couple_d1, coh.dn1, coh.dd1])
         husbands = np.zeros((shares.shape[0], n_t, A_MAX + 1))
         k.husbands_by_age(

@@ -146,6 +146,8 @@ def project_population(bundle: RateBundle, *, include_migration: bool = False) -
     b_idx = bundle.base_year - bundle.first_year
     p_male = bundle.srb / (1.0 + bundle.srb)
 
+    back_years = np.arange(b_idx + 1)
+    ci_back = bundle.first_year + back_years[:, None] - ages[None, :] - first_cohort  # [Yb, A]
     for r in range(n_r):
         for s in range(2):
             log_l[r, s] = cohort_log_survival(bundle.mx[r, s], bundle.first_year, cohorts)
@@ -155,35 +157,33 @@ def project_population(bundle: RateBundle, *, include_migration: bool = False) -
                 older, bundle.older_base_year,
             )
             # back-projection up to and including the base year
-            for y in range(b_idx + 1):
-                ci = bundle.first_year + y - ages - first_cohort
-                population[r, s, y] = cohort_size[r, s, ci] * np.exp(log_l[r, s, ci, ages])
-            if bundle.back_projection_factor is not None:
-                population[r, s, :b_idx] *= bundle.back_projection_factor[s, :b_idx]
-        # projection after the base year
-        for y in range(b_idx, n_y - 1):
-            births[r, y] = float(bundle.asfr[r, y] @ population[r, 0, y])
-            for s in range(2):
-                surv = np.exp(-step_mortality(bundle.mx[r, s, y]))
-                nxt = np.zeros(A_MAX + 1)
-                nxt[1:] = population[r, s, y, :-1] * surv[:-1]
-                nxt[A_MAX] += population[r, s, y, A_MAX] * surv[A_MAX]
-                share = p_male[y] if s == 1 else 1.0 - p_male[y]
-                nxt[0] = births[r, y] * share * np.exp(-0.5 * bundle.mx[r, s, y, 0])
-                if include_migration:
-                    nxt += bundle.net_migration[r, s, y + 1]
-                    if np.any(nxt < 0):
-                        bad = int(np.argmin(nxt))
-                        raise ValueError(
-                            f"net migration makes the population of {bundle.regions[r]}, "
-                            f"sex {s}, age {bad} negative in {bundle.first_year + y + 1}"
-                        )
-                population[r, s, y + 1] = nxt
-                ci = bundle.first_year + y + 1 - first_cohort
-                cohort_size[r, s, ci] = nxt[0]
-        # births before the base year (for reporting): from back-projected women
-        for y in range(b_idx):
-            births[r, y] = float(bundle.asfr[r, y] @ population[r, 0, y])
+            population[r, s, : b_idx + 1] = cohort_size[r, s, ci_back] * np.exp(
+                log_l[r, s, ci_back, ages[None, :]]
+            )
+    if bundle.back_projection_factor is not None:
+        population[:, :, :b_idx] *= bundle.back_projection_factor[None, :, :b_idx]
+    # projection after the base year, all regions at once
+    step = step_mortality(bundle.mx)  # [R, 2, Y, A]
+    share = np.stack([1.0 - p_male, p_male])  # [2, Y]
+    for y in range(b_idx, n_y - 1):
+        births[:, y] = np.einsum("ra,ra->r", bundle.asfr[:, y], population[:, 0, y])
+        surv = np.exp(-step[:, :, y])  # [R, 2, A]
+        nxt = np.zeros((n_r, 2, A_MAX + 1))
+        nxt[..., 1:] = population[:, :, y, :-1] * surv[..., :-1]
+        nxt[..., A_MAX] += population[:, :, y, A_MAX] * surv[..., A_MAX]
+        nxt[..., 0] = births[:, y, None] * share[None, :, y] * np.exp(-0.5 * bundle.mx[:, :, y, 0])
+        if include_migration:
+            nxt += bundle.net_migration[:, :, y + 1]
+            if np.any(nxt < 0):
+                r, sx, bad = np.unravel_index(int(np.argmin(nxt)), nxt.shape)
+                raise ValueError(
+                    f"net migration makes the population of {bundle.regions[r]}, "
+                    f"{('female', 'male')[sx]}, age {bad} negative in {bundle.first_year + y + 1}"
+                )
+        population[:, :, y + 1] = nxt
+        cohort_size[:, :, bundle.first_year + y + 1 - first_cohort] = nxt[..., 0]
+    # births before the base year (for reporting): from back-projected women
+    births[:, :b_idx] = np.einsum("rya,rya->ry", bundle.asfr[:, :b_idx], population[:, 0, :b_idx])
     return PopulationArrays(
         first_year=bundle.first_year,
         first_cohort=first_cohort,

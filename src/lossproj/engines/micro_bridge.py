@@ -1,0 +1,159 @@
+"""Bridge from a scenario's rates and the expected-value engine's hazards to the microsimulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from lossproj import aggregate
+from lossproj import regions as reg
+from lossproj.engines import micro
+from lossproj.engines.expected import ExpectedResult
+from lossproj.engines.population import PopulationArrays, project_population, step_mortality
+from lossproj.rates.bundle import A_OUT, ParityModel, RateBundle
+
+#: Extra variables of the microsimulation (DESIGN.md §1; docs/model.md).
+MICRO_VARIABLES: dict[str, dict[str, str]] = {
+    "shidu_parents_wide": {
+        "units": "persons",
+        "long_name": "shidu parents (wide)",
+        "definition": "living parents with at least one child ever born and no surviving child "
+        "(曾生子女现无子女)",
+    },
+    "parents_lost_any_child": {
+        "units": "persons",
+        "long_name": "parents who lost a child",
+        "definition": "living parents at least one of whose children has died",
+    },
+    "mean_age_at_loss": {
+        "units": "years",
+        "long_name": "mean age of the parent at the loss",
+        "definition": "mean age of parents who became strict shidu in the 12 months before the "
+        "reference date",
+    },
+    "rebirths": {
+        "units": "births per year",
+        "long_name": "rebirths",
+        "definition": "births to women whose only child had died, in the step starting in the year",
+    },
+    "births": {"units": "births per year", "long_name": "births", "definition": "live births in the step starting in the year"},
+    "husband_population": {
+        "units": "persons",
+        "long_name": "simulated husbands",
+        "definition": "living husbands of simulated women (men without a wife are not simulated)",
+    },
+}
+
+
+def micro_inputs(
+    bundle: RateBundle,
+    parity: ParityModel,
+    expected: ExpectedResult,
+    first_year: int,
+    last_year: int,
+    pop: PopulationArrays | None = None,
+) -> micro.MicroInputs:
+    """Plain-array inputs of the microsimulation on the same hazards as the expected engine."""
+    pop = project_population(bundle) if pop is None else pop
+    cohorts = np.arange(bundle.first_year, last_year + 1)
+    sizes = pop.cohort_size[:, 0, cohorts - pop.first_cohort]
+    factor = None
+    if bundle.back_projection_factor is not None:
+        yi = np.arange(first_year, last_year + 1) - bundle.first_year
+        factor = np.ascontiguousarray(bundle.back_projection_factor[:, yi, : A_OUT + 1])
+    return micro.MicroInputs(
+        mx=np.ascontiguousarray(step_mortality(bundle.mx)),
+        lam=np.ascontiguousarray(expected.hazards.lam),
+        rel=np.ascontiguousarray(parity.rel),
+        dur1=np.asarray(parity.dur1, dtype=float),
+        rebirth_time=np.asarray(parity.rebirth_time, dtype=float),
+        srb=np.asarray(bundle.srb, dtype=float),
+        gap_values=np.asarray(parity.gap_values, dtype=np.int64),
+        gap_pmf=np.asarray(parity.gap_pmf, dtype=float),
+        union_age=int(parity.union_age),
+        cohort_sizes=np.ascontiguousarray(sizes),
+        first_cohort=int(cohorts[0]),
+        last_cohort=int(cohorts[-1]),
+        out_first_year=first_year,
+        out_last_year=last_year,
+        rate_first_year=bundle.first_year,
+        eligibility_age=int(parity.eligibility_age),
+        birth_mx=np.ascontiguousarray(bundle.mx[..., 0]),
+        population_factor=factor,
+    )
+
+
+def run_micro_dataset(
+    bundle: RateBundle,
+    parity: ParityModel,
+    expected: ExpectedResult,
+    config,
+    *,
+    progress=None,
+    source: str = "",
+    max_seconds: float | None = None,
+) -> xr.Dataset:
+    """Microsimulation Dataset with the expected engine's names and dims, plus extras and ``*_se``.
+
+    ``population`` (both sexes) is the deterministic projection: the microsimulation follows
+    women and their husbands only. ``China`` is the sum over the provinces run (standard errors
+    combined as independent).
+    """
+    run = config.run
+    inp = micro_inputs(bundle, parity, expected, run.first_year, run.last_year)
+    codes = [reg.CODE_BY_NAME.get(r, i) for i, r in enumerate(bundle.regions)]
+
+    def tick(done, total):
+        if progress is not None:
+            progress(config.name, done, total)
+
+    result = micro.simulate(
+        inp, seed=int(run.seed), scale=float(run.scale), replicates=int(run.replicates),
+        region_ids=codes, block_size=int(run.block_size), progress=tick, max_seconds=max_seconds,
+    )
+    ds = micro.to_dataset(result, bundle.regions)
+    ds = ds.drop_vars([v for v in ds.data_vars if v.startswith("population")])
+    ds["population"] = (("year", "region", "sex", "age"), np.moveaxis(expected.population, 0, 1))
+    ds = ds.assign_coords(
+        region_code=("region", codes), region_zh=("region", [reg.ZH_BY_NAME.get(r, "") for r in bundle.regions])
+    )
+    if len(bundle.regions) > 1:
+        ds = _add_national(ds, expected)
+    for name in ds.data_vars:
+        base = name[:-3] if name.endswith("_se") else name
+        attrs = dict(aggregate.VARIABLES.get(base) or MICRO_VARIABLES.get(base) or {})
+        if name.endswith("_se"):
+            attrs["long_name"] = "Monte Carlo standard error of " + attrs.get("long_name", base)
+            attrs["definition"] = "batch-means standard error over interleaved batches of simulated women"
+        if base == "population":
+            attrs["note"] = "deterministic projection (the microsimulation follows women and husbands only)"
+        ds[name].attrs = attrs | {"source": source}
+    ds.attrs.update({"micro_scale": float(run.scale), "micro_women": int(result.info["women"]), "micro_seconds": float(result.info["seconds"])})
+    return ds
+
+
+def _add_national(ds: xr.Dataset, expected: ExpectedResult) -> xr.Dataset:
+    women = xr.DataArray(np.moveaxis(expected.women, 0, 1), dims=("year", "region", "age"),
+                         coords={"year": ds["year"], "region": ds["region"], "age": ds["age"]})
+    means = [v for v in ds.data_vars if v.startswith("mean_") and not v.endswith("_se")]
+    ses = [v for v in ds.data_vars if v.endswith("_se")]
+    counts = [v for v in ds.data_vars if v not in means and v not in ses]
+    total = ds[counts].sum("region", min_count=1)
+    w = women.sum("region")
+    for v in means:
+        if "age" in ds[v].dims:
+            total[v] = (ds[v].fillna(0) * women).sum("region") / w.where(w > 0)
+        else:
+            total[v] = ds[v].mean("region")
+    for v in ses:
+        base = v[:-3]
+        if base in means and "age" in ds[v].dims:
+            total[v] = np.sqrt(((ds[v].fillna(0) * women) ** 2).sum("region")) / w.where(w > 0)
+        elif base in means:
+            total[v] = np.sqrt((ds[v] ** 2).sum("region")) / ds.sizes["region"]
+        else:
+            total[v] = np.sqrt((ds[v] ** 2).sum("region"))
+    total = total.expand_dims(region=[reg.NATIONAL]).assign_coords(
+        region_code=("region", [reg.NATIONAL_CODE]), region_zh=("region", [reg.NATIONAL_ZH])
+    )
+    return xr.concat([ds, total], dim="region", data_vars="all", coords="different", compat="equals", join="outer")
