@@ -214,3 +214,7 @@ def _attach_data_group() -> None:
 
 
 _attach_data_group()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m lossproj.cli`
+    main()
