@@ -26,7 +26,10 @@ def scenario_bundle(config) -> RateBundle:
     if name == "sweden":
         bundle = assemble.sweden_bundle()
     else:
-        bundle = assemble.china_bundle(config.mortality.province_levels, config.fertility.variant)
+        bundle = assemble.china_bundle(
+            config.mortality.province_levels, config.fertility.variant,
+            province_rule=config.fertility.province_rule,
+        )
     wanted = config.run.regions
     if name == "china" and tuple(wanted) != bundle.regions:
         bundle = bundle.select([r for r in wanted if r != "China"] or list(bundle.regions))

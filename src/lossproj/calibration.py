@@ -8,8 +8,9 @@ process — child mortality and replacement after loss switched on — and fits,
    parity distributions of Duan & Chen (2022) (shares childless / one child / two or more at the
    end of childbearing, and births of order 3+ per woman), the census birth-order shares of
    births in 2010 and 2020, and the 2010 census order-specific fertility rates by age;
-2. one multiplier per province of the one-child era's second-birth level, to that province's
-   census birth-order shares of 2010 and 2020.
+2. two multipliers per province, of the second-birth level and of the third-and-higher levels
+   of every era from 1980 on (provincial family-planning rules), to that province's census
+   birth-order shares of 2010 and 2020.
 
 The rebirth level after loss is an assumption (config), not fitted: no table of rebirths exists.
 Mean children ever born and surviving of women 15–64 in 2020 by province are reported as
@@ -42,6 +43,16 @@ WEIGHTS = {"cohort": 1.0, "order_share": 5.0, "order_asfr_2010": 3.0}
 #: cannot reproduce the few one-child and childless women of high-fertility cohorts, and
 #: without bounds the fit escapes to degenerate levels trying to.
 LOG_BOUNDS = (np.log(0.05), np.log(5.0))
+#: Bounds of the provincial multipliers [dimensionless].
+PROVINCE_LOG_BOUNDS = (np.log(0.1), np.log(10.0))
+#: Declared tolerances |model − observed| by target group [units of the target]. Rounded
+#: published shares (two decimals) and sample census counts bound what a fit can promise.
+TOLERANCES = {
+    "cohort parity (Duan & Chen 2022)": 0.03,
+    "birth-order share (census)": 0.02,
+    "order-specific ASFR 2010 (census)": 0.01,
+    "mean CEB women 15-64, 2020 (diagnostic)": 0.05,
+}
 #: Cohort targets only for cohorts whose childbearing lies in the rate data (from 1950 on).
 FIRST_TARGET_COHORT = 1935
 
@@ -51,7 +62,7 @@ class CalibrationResult:
     """Fitted levels and the fit report.
 
     eras : dict {era: {transition: value}}
-    provinces : dict {region: multiplier of the one-child era's second-birth level}
+    provinces : dict {region: {"second": m2, "third": m3}} multipliers of the levels from 1980 on
     report : DataFrame with columns target, group, observed, fitted, residual, used_in_fit
     """
 
@@ -66,8 +77,9 @@ class CalibrationResult:
             for era, levels in self.eras.items()
             for t, v in levels.items()
         ] + [
-            ("province", r, "one_child_second_multiplier", v, "multiplier", "lossproj calibration")
-            for r, v in self.provinces.items()
+            ("province", r, f"{k}_multiplier", v, "multiplier", "lossproj calibration")
+            for r, m in self.provinces.items()
+            for k, v in m.items()
         ]
         return pd.DataFrame(rows, columns=["kind", "name", "parameter", "value", "unit", "source"])
 
@@ -95,7 +107,7 @@ class _Model:
         self.first_cohort = bundle.first_year
         self.last_cohort = max(CENSUS_YEARS)
 
-    def run(self, levels: dict, multiplier: float | None = None):
+    def run(self, levels: dict, multiplier: dict | None = None):
         name = self.bundle.regions[0]
         prov = None if multiplier is None else {name: multiplier}
         parity = scenarios.parity_model(self.bundle, self.config, levels=levels, province_multipliers=prov or {})
@@ -199,22 +211,28 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
 
     multipliers: dict = {}
     if provinces:
-        base = assemble.china_bundle(config.mortality.province_levels, config.fertility.variant)
+        base = assemble.china_bundle(
+            config.mortality.province_levels, config.fertility.variant,
+            province_rule=config.fertility.province_rule,
+        )
         base = scenarios.apply_rates(base, config)
         for name in regions.PROVINCE_NAMES:
             pm = _Model(base.select([name]), config)
 
             def prov_res(x, pm=pm, name=name):
-                out = pm.run(levels, multiplier=float(np.exp(x[0])))
+                m = {"second": float(np.exp(x[0])), "third": float(np.exp(x[1]))}
+                out = pm.run(levels, multiplier=m)
                 return np.asarray([w * (f - o) for _, _, o, f, w in _order_targets(pm, out, name, orders)])
 
-            pf = least_squares(prov_res, np.zeros(1), bounds=LOG_BOUNDS, max_nfev=30)
-            multipliers[name] = float(np.exp(pf.x[0]))
+            pf = least_squares(prov_res, np.zeros(2), bounds=PROVINCE_LOG_BOUNDS, max_nfev=40)
+            multipliers[name] = {"second": float(np.exp(pf.x[0])), "third": float(np.exp(pf.x[1]))}
             out = pm.run(levels, multiplier=multipliers[name])
             report_rows += [(t, g, o, f, True) for t, g, o, f, _ in _order_targets(pm, out, name, orders)]
             report_rows += _ceb_diagnostics(pm, out, name)
     report = pd.DataFrame(report_rows, columns=["target", "group", "observed", "fitted", "used_in_fit"])
     report["residual"] = report["fitted"] - report["observed"]
+    report["tolerance"] = report["target"].map(TOLERANCES)
+    report["within_tolerance"] = report["residual"].abs() <= report["tolerance"]
     return CalibrationResult(eras=levels, provinces=multipliers, report=report)
 
 
@@ -233,6 +251,19 @@ def _ceb_diagnostics(model: _Model, out, region: str):
         ("mean CEB women 15-64, 2020 (diagnostic)", f"{region} ever born", float(row.mean_children_ever_born.iloc[0]), ceb, False),
         ("mean CEB women 15-64, 2020 (diagnostic)", f"{region} surviving", float(row.mean_children_surviving.iloc[0]), surv, False),
     ]
+
+
+def summarize_fit(report: pd.DataFrame) -> pd.DataFrame:
+    """Per target group: rows, rows within the declared tolerance, largest |residual|."""
+    g = report.groupby("target", sort=False)
+    return pd.DataFrame(
+        {
+            "rows": g.size(),
+            "within_tolerance": g["within_tolerance"].sum(),
+            "tolerance": g["tolerance"].first(),
+            "max_abs_residual": g["residual"].apply(lambda r: r.abs().max()),
+        }
+    ).reset_index()
 
 
 def plot_fit(report: pd.DataFrame):

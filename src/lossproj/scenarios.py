@@ -16,6 +16,8 @@ WPP_LAST_ESTIMATE_YEAR = 2023
 #: up to the ages at which the model's children can die before their parents matter).
 CHILD_AGES = (0, 49)
 TRANSITIONS = ("first", "second", "third", "fourth_plus", "rebirth")
+#: First year of the eras whose levels carry provincial multipliers (one-child policy on).
+PROVINCIAL_RULES_FROM = 1980
 #: Packaged table of fitted parity levels (written by scripts/calibrate_parity.py).
 CALIBRATION_TABLE = "parity_calibration.csv"
 
@@ -86,7 +88,8 @@ def calibrated_levels() -> tuple[dict, dict]:
         if row.kind == "era":
             eras.setdefault(row.name, {})[row.parameter] = float(row.value)
         elif row.kind == "province":
-            provinces[row.name] = float(row.value)
+            key = "third" if row.parameter.startswith("third") else "second"
+            provinces.setdefault(row.name, {})[key] = float(row.value)
     return eras, provinces
 
 
@@ -98,8 +101,10 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     levels : dict or None — ``{era name: {transition: value}}`` overriding the config's era
         levels (the calibration passes its trial values here); by default the packaged fitted
         levels are used where the config asks for ``"calibrated"`` multipliers.
-    province_multipliers : dict or None — ``{region: multiplier}`` of the one-child era's
-        second-birth level.
+    province_multipliers : dict or None — ``{region: {"second": m2, "third": m3}}`` multiplying
+        the second-birth level (m2) and the third and higher levels (m3) of every era from
+        :data:`PROVINCIAL_RULES_FROM` on (provincial family-planning rules); a plain number
+        is m2.
     """
     p = config.parity
     years = bundle.years
@@ -130,9 +135,12 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
         rel[:, 2, sel] = values["third"]
         rel[:, 3, sel] = values["fourth_plus"]
         rel[:, 4, sel] = values["rebirth"] * p.rebirth_multiplier
-        if era.name == "one_child":
+        if era.first_year >= PROVINCIAL_RULES_FROM:
             for r, name in enumerate(bundle.regions):
-                rel[r, 1, sel] *= province_multipliers.get(name, 1.0)
+                m = province_multipliers.get(name, 1.0)
+                m2, m3 = (m, 1.0) if np.isscalar(m) else (m.get("second", 1.0), m.get("third", 1.0))
+                rel[r, 1, sel] *= m2
+                rel[r, 2:4, sel] *= m3
     # years outside every era take the levels of the nearest era year
     if not covered.all():
         idx = np.flatnonzero(covered)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 import numpy as np
 
 from lossproj import data, regions
-import dataclasses
-
 from lossproj.engines.population import project_population
 from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, RateBundle
-from lossproj.rates.fertility import provincial_asfr
+from lossproj.rates.fertility import ceb_adjusted_asfr, provincial_asfr
 from lossproj.rates.mortality import provincial_mx
 
 #: First year of the rate grid: mothers of every cohort alive at 100 in 1990 are followed.
@@ -57,6 +56,7 @@ def china_bundle(
     province_levels: str = "census_differential",
     fertility_variant: str = "medium",
     last_year: int = 2100,
+    province_rule: str = "census_2020_ratio",
 ) -> RateBundle:
     """All 31 provinces on the grid 1890..``last_year`` from the packaged tables.
 
@@ -65,6 +65,8 @@ def china_bundle(
     province_levels : {"census_differential", "census_levels"} — provincial mortality option
         (:func:`lossproj.rates.mortality.provincial_mx`)
     fertility_variant : {"medium", "low", "high"} — WPP 2024 variant of national fertility
+    province_rule : {"census_2020_ratio", "census_2020_ratio_ceb"} — provincial fertility rule
+        (docs/configuration.md)
     last_year : int — last year of the grid (≤ 2100)
     """
     mx_nat = data.mortality_national()  # (sex, year, age)
@@ -82,6 +84,23 @@ def china_bundle(
     prov_2020 = f_prov.sel(region=list(regions.PROVINCE_NAMES)).values
     cen_2020 = f_prov.sel(region=regions.NATIONAL).values
     asfr_p = provincial_asfr(f_nat.values, prov_2020, cen_2020)  # (region, year, 35)
+    fert_note = (
+        "Provincial fertility: WPP 2024 national ASFR times each province's 2020 census "
+        "age ratio, provincial/national TFR ratio of 2020 held in every year."
+    )
+    if province_rule == "census_2020_ratio_ceb":
+        women = data.base_population(2020).sel(region=list(regions.PROVINCE_NAMES), sex="female")
+        ceb = data.mean_ceb_2020().set_index("region").loc[list(regions.PROVINCE_NAMES)]
+        asfr_p, k = ceb_adjusted_asfr(
+            asfr_p, f_years, women.sel(age=slice(15, 64)).values, ceb["mean_children_ever_born"].values
+        )
+        fert_note += (
+            " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
+            "to the 2020 census mean children ever born of women 15-64 (factors "
+            f"{k.min():.2f}..{k.max():.2f})."
+        )
+    elif province_rule != "census_2020_ratio":
+        raise ValueError(f"unknown province_rule {province_rule!r}; allowed: census_2020_ratio, census_2020_ratio_ceb")
     asfr = _extend(_ages_to_grid(asfr_p, FERT_MIN), f_years, GRID_FIRST_YEAR, last_year)
     asfr[..., FERT_MAX + 1 :] = 0.0
 
@@ -109,8 +128,7 @@ def china_bundle(
             HELD_BEFORE_DATA,
             "Provincial mortality: Brass logit (slope 1) on WPP 2024 national rates, provincial "
             f"level from the censuses ({province_levels}).",
-            "Provincial fertility: WPP 2024 national ASFR times each province's 2020 census "
-            "age ratio, provincial/national TFR ratio of 2020 held in every year.",
+            fert_note,
             "Net migration (when included): WPP 2024 national net migrants by age and sex, "
             "shared among provinces by their 2020 population (no interprovincial migration).",
             WPP_SCALING_NOTE,

@@ -161,3 +161,50 @@ def provincial_asfr(
         factor = np.where(got > 0, wanted[:, None] / np.where(got > 0, got, 1.0), 0.0)
         out = out * factor[..., None]
     return out
+
+
+def ceb_adjusted_asfr(asfr, years, women_2020, target_ceb, census_year: int = 2020, full_until: int = 2010):
+    """Scale each region's fertility before the census so that mean CEB of women 15–64 fits.
+
+    Rates of year ``t`` are multiplied by ``1 + (k − 1)·g(t)``, with ``g = 1`` up to
+    ``full_until``, falling linearly to 0 at ``census_year``, and 0 after. The mean children
+    ever born of women aged 15–64 at the census, ``Σ_a W_a Σ_{x<a} asfr[census − a + x, x] /
+    Σ_a W_a`` (a birth in the step starting at age ``x``), is linear in ``k``, so ``k`` is exact.
+
+    Parameters
+    ----------
+    asfr : ndarray [R, Y, 35] — rates at ages 15..49 [births per woman per year]
+    years : ndarray [Y] — calendar years of ``asfr``
+    women_2020 : ndarray [R, 50] — women aged 15..64 at the census [persons]
+    target_ceb : ndarray [R] — census mean children ever born, women 15–64 [children per woman]
+
+    Returns
+    -------
+    (adjusted asfr [R, Y, 35], factors k [R])
+    """
+    asfr = np.asarray(asfr, dtype=float)
+    years = np.asarray(years)
+    g = np.clip((census_year - years) / float(census_year - full_until), 0.0, 1.0)
+    g[years >= census_year] = 0.0
+    ages = np.arange(15, 65)
+    base = np.zeros(asfr.shape[0])
+    slope = np.zeros(asfr.shape[0])
+    w = np.asarray(women_2020, dtype=float)
+    for i, a in enumerate(ages):
+        xs = np.arange(15, min(a, 50))
+        if xs.size == 0:
+            continue
+        yi = census_year - a + xs - years[0]
+        if np.any(yi < 0):
+            raise ValueError(f"fertility years start after {census_year - a + xs[0]}, needed for the CEB check")
+        vals = asfr[:, yi, xs - 15]  # (R, n)
+        base += w[:, i] * vals.sum(axis=1)
+        slope += w[:, i] * (vals * g[yi]).sum(axis=1)
+    total = w.sum(axis=1)
+    base /= total
+    slope /= total
+    k = 1.0 + (np.asarray(target_ceb, dtype=float) - base) / np.where(slope > 0, slope, np.nan)
+    if np.any(~np.isfinite(k)) or np.any(k <= 0):
+        raise ValueError(f"no positive fertility factor reproduces the census mean CEB: {k}")
+    factor = 1.0 + (k[:, None] - 1.0) * g[None, :]
+    return asfr * factor[:, :, None], k
