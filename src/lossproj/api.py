@@ -106,13 +106,38 @@ def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
     return ds
 
 
-def project(configs: Sequence, *, progress: Progress | None = None) -> xr.Dataset:
+def _run_with_dask(configs: Sequence, scheduler: str) -> list[xr.Dataset]:
+    """Run each scenario as a Dask task: ``"local"`` (processes) or a distributed address.
+
+    Each scenario's result depends only on its config (its seed included), so the results are
+    identical to a sequential run whatever the workers.
+    """
+    try:
+        import dask
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        raise ValueError("running with Dask needs the 'dask' extra: pip install 'lossproj[dask]'") from exc
+    if scheduler in ("local", "processes", "threads", "synchronous"):
+        tasks = [dask.delayed(run_scenario)(c) for c in configs]
+        mode = "processes" if scheduler == "local" else scheduler
+        return list(dask.compute(*tasks, scheduler=mode))
+    from dask.distributed import Client
+
+    with Client(scheduler) as client:
+        futures = client.map(run_scenario, list(configs), pure=False)
+        return client.gather(futures)
+
+
+def project(
+    configs: Sequence, *, progress: Progress | None = None, scheduler: str | None = None
+) -> xr.Dataset:
     """Run every scenario and combine them along ``scenario``.
 
     Parameters
     ----------
     configs : sequence of ScenarioConfig (``lossproj.config.load_config``)
     progress : callable(scenario name, regions done, regions total) or None
+    scheduler : None, "local", "threads", "synchronous" or a dask.distributed address —
+        run the scenarios as Dask tasks (None: one after another in this process)
 
     Returns
     -------
@@ -125,7 +150,10 @@ def project(configs: Sequence, *, progress: Progress | None = None) -> xr.Datase
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ValueError(f"scenario names must differ; repeated: {', '.join(dupes)}")
-    parts = [run_scenario(c, progress=progress) for c in configs]
+    if scheduler is None:
+        parts = [run_scenario(c, progress=progress) for c in configs]
+    else:
+        parts = _run_with_dask(configs, scheduler)
     per_scenario = {p.attrs["scenario"]: dict(p.attrs) for p in parts}
     for p in parts:
         p.attrs = {}

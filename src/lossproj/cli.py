@@ -93,8 +93,12 @@ def main(verbose: int) -> None:
 @click.option("--seed", type=int, help="Override [run] seed.")
 @click.option("--force", is_flag=True, help="Replace lossproj's files in a non-empty --out.")
 @click.option("--no-figures", is_flag=True, help="Do not draw figures.")
+@click.option("--dask", "dask_scheduler", default=None, metavar="local|ADDRESS",
+              help="Run the scenarios as Dask tasks: 'local' (a local process pool) or the "
+              "address of a dask.distributed scheduler (needs the [dask] extra).")
 def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: float | None,
-        replicates: int | None, seed: int | None, force: bool, no_figures: bool) -> None:
+        replicates: int | None, seed: int | None, force: bool, no_figures: bool,
+        dask_scheduler: str | None) -> None:
     """Run one or more scenario files; several files give one Dataset along `scenario`."""
     from lossproj.outputs import check_out_dir, write_results
 
@@ -105,7 +109,10 @@ def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: flo
     t1 = time.perf_counter()
     progress = _Progress()
     try:
-        ds = _api().project(loaded, progress=progress)
+        if dask_scheduler is None:
+            ds = _api().project(loaded, progress=progress)
+        else:
+            ds = _api().project(loaded, scheduler=dask_scheduler)
     finally:
         progress.close()
     t2 = time.perf_counter()
@@ -114,7 +121,8 @@ def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: flo
     run_info = {
         "command": ["lossproj", "run", *map(str, configs)],
         "overrides": {k: v for k, v in (("engine", engine), ("scale", scale),
-                                        ("replicates", replicates), ("seed", seed))
+                                        ("replicates", replicates), ("seed", seed),
+                                        ("dask", dask_scheduler))
                       if v is not None},
         "timings": {"load_configs_s": round(t1 - t0, 3), "project_s": round(t2 - t1, 3)},
     }
@@ -197,6 +205,11 @@ def calibrate(config: Path | None, out_dir: Path) -> None:
     report, figure = fit(scenario)
     with _pandas_wide():
         click.echo(report.to_string(index=False))
+        if "within_tolerance" in report:
+            from lossproj.calibration import summarize_fit
+
+            click.echo("\nFit against declared tolerances:")
+            click.echo(summarize_fit(report).to_string(index=False))
     for written in write_calibration(report, figure, out_dir):
         click.echo(f"wrote {written}")
 
