@@ -26,13 +26,15 @@ TABLE_NOTES = {
         "**Source:** computed by lossproj itself (`lossproj.calibration.calibrate`, run by "
         "`scripts/calibrate_parity.py` on the baseline config) from the tables above. **Units:** "
         "`value` is a level of the birth hazard relative to the first-birth level of the same "
-        "year and age (kind `era`), or a multiplier of the one-child era's second-birth level "
-        "(kind `province`). **Method:** least squares through the expected-value engine's own "
+        "year and age (kind `era`), or a provincial multiplier of the second-birth level "
+        "(`second_multiplier`) and of the third-and-higher levels (`third_multiplier`) of every "
+        "era from 1980 on (kind `province`). **Method:** least squares through the expected-value engine's own "
         "state process, child mortality and replacement after loss on (see the module "
         "docstring): national era levels to the Duan & Chen (2022) cohort parity shares "
         "(cohorts 1935+), the 2010/2020 census birth-order shares and the 2010 census "
         "order-specific fertility by age; provincial multipliers to each province's census "
-        "birth-order shares. Levels are bounded to 0.05..5. The three-child era (2021+) has no "
+        "birth-order shares of 2010 and 2020. Era levels are bounded to 0.05..5, provincial "
+        "multipliers to 0.1..10. `lossproj calibrate` prints the fit against declared tolerances. The three-child era (2021+) has no "
         "target yet: its levels are the config's starting values."
     )
 }
