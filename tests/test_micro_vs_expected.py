@@ -90,3 +90,19 @@ def test_wide_at_least_strict_and_means_agree(both_engines):
         se = ds[f"{name}_se"].sel(year=list(YEARS)).transpose("region", "year", "age").values[..., 20:90:10]
         z = (sim - expected) / se
         assert np.abs(z).max() < Z_MAX, f"{name}: max |z| = {np.abs(z).max():.2f}"
+
+
+def test_sweden_stable_case_agrees_with_expected_engine():
+    """Time-invariant Swedish rates: mean children surviving, micro vs expected (4 SE)."""
+    from pathlib import Path
+
+    from lossproj import api
+    from lossproj.config import load_config, override
+
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "sweden_stable.toml")
+    exp = api.run_scenario(config).sel(region="Sweden", year=2018)
+    sim = api.run_scenario(override(config, engine="micro", scale=0.02)).sel(region="Sweden", year=2018)
+    ages = list(range(25, 91, 5))
+    for name in ("mean_children_surviving", "mean_children_ever_born"):
+        z = (sim[name].sel(age=ages) - exp[name].sel(age=ages)) / sim[f"{name}_se"].sel(age=ages)
+        assert float(abs(z).max()) < Z_MAX, f"{name}: max |z| = {float(abs(z).max()):.2f}"
