@@ -81,3 +81,17 @@ def test_sweden_stable_population_children_rise_then_fall():
     np.testing.assert_allclose(ds["mean_children_dead"].values, ceb - surv, atol=1e-12)
     # after childbearing, children ever born are constant (time-invariant rates)
     np.testing.assert_allclose(ceb[55:95], ceb[55], rtol=1e-9)
+
+
+def test_net_migration_enters_the_projection(baseline):
+    from lossproj.engines.population import project_population
+
+    bundle = api.scenario_bundle(_with(baseline, "run", regions=("Beijing", "Hainan")))
+    with_mig = project_population(bundle, include_migration=True).population
+    without = project_population(bundle).population
+    y = bundle.year_index(2021)
+    np.testing.assert_allclose(
+        (with_mig[:, :, y] - without[:, :, y]).sum(), bundle.net_migration[:, :, y].sum(), rtol=1e-9
+    )
+    y0 = bundle.year_index(2019)
+    np.testing.assert_array_equal(with_mig[:, :, y0], without[:, :, y0])  # nothing before the base

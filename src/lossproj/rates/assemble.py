@@ -104,37 +104,22 @@ def china_bundle(
     asfr = _extend(_ages_to_grid(asfr_p, FERT_MIN), f_years, GRID_FIRST_YEAR, last_year)
     asfr[..., FERT_MAX + 1 :] = 0.0
 
-    srb_da = data.sex_ratio_at_birth()
-    srb = _extend(srb_da.values[None, :, None], srb_da["year"].values, GRID_FIRST_YEAR, last_year)[0, :, 0]
-
-    base = data.base_population(2020).sel(region=list(regions.PROVINCE_NAMES), sex=["female", "male"])
-    older = data.base_population(2010).sel(region=list(regions.PROVINCE_NAMES), sex=["female", "male"])
-    mig = _provincial_migration(base.values, last_year)
-    bundle = RateBundle(
-        name="china",
-        regions=regions.PROVINCE_NAMES,
-        region_codes=tuple(regions.CODE_BY_NAME[r] for r in regions.PROVINCE_NAMES),
-        region_zh=tuple(regions.ZH_BY_NAME[r] for r in regions.PROVINCE_NAMES),
-        first_year=GRID_FIRST_YEAR,
-        mx=np.ascontiguousarray(mx),
-        asfr=np.ascontiguousarray(asfr),
-        srb=np.ascontiguousarray(srb),
-        base_year=2020,
-        base_population=_population_grid(base.values),
-        older_base_year=2010,
-        older_base_population=_population_grid(older.values),
-        net_migration=mig,
-        assumptions=(
+    return _china_bundle(
+        "china",
+        regions.PROVINCE_NAMES,
+        mx,
+        asfr,
+        last_year,
+        (
             HELD_BEFORE_DATA,
             "Provincial mortality: Brass logit (slope 1) on WPP 2024 national rates, provincial "
             f"level from the censuses ({province_levels}).",
             fert_note,
             "Net migration (when included): WPP 2024 national net migrants by age and sex, "
             "shared among provinces by their 2020 population (no interprovincial migration).",
-            WPP_SCALING_NOTE,
         ),
+        net_migration=lambda base: _provincial_migration(base, last_year),
     )
-    return dataclasses.replace(bundle, back_projection_factor=wpp_back_projection_factor(bundle))
 
 
 def _provincial_migration(base: np.ndarray, last_year: int) -> np.ndarray:
@@ -162,26 +147,7 @@ def china_national_bundle(fertility_variant: str = "medium", last_year: int = 21
     mx = _extend(_ages_to_grid(mx_nat.values[None], 0), years, GRID_FIRST_YEAR, last_year)
     f_nat = data.fertility_national(fertility_variant).transpose("year", "age")
     asfr = _extend(_ages_to_grid(f_nat.values[None], FERT_MIN), f_nat["year"].values, GRID_FIRST_YEAR, last_year)
-    srb_da = data.sex_ratio_at_birth()
-    srb = _extend(srb_da.values[None, :, None], srb_da["year"].values, GRID_FIRST_YEAR, last_year)[0, :, 0]
-    base = data.base_population(2020).sel(region=[regions.NATIONAL], sex=["female", "male"])
-    older = data.base_population(2010).sel(region=[regions.NATIONAL], sex=["female", "male"])
-    bundle = RateBundle(
-        name="china-national",
-        regions=(regions.NATIONAL,),
-        region_codes=(regions.NATIONAL_CODE,),
-        region_zh=(regions.NATIONAL_ZH,),
-        first_year=GRID_FIRST_YEAR,
-        mx=np.ascontiguousarray(mx),
-        asfr=np.ascontiguousarray(asfr),
-        srb=np.ascontiguousarray(srb),
-        base_year=2020,
-        base_population=_population_grid(base.values),
-        older_base_year=2010,
-        older_base_population=_population_grid(older.values),
-        assumptions=(HELD_BEFORE_DATA, WPP_SCALING_NOTE),
-    )
-    return dataclasses.replace(bundle, back_projection_factor=wpp_back_projection_factor(bundle))
+    return _china_bundle("china-national", (regions.NATIONAL,), mx, asfr, last_year, (HELD_BEFORE_DATA,))
 
 
 @lru_cache(maxsize=2)
@@ -253,3 +219,29 @@ def wpp_back_projection_factor(bundle: RateBundle) -> np.ndarray:
         for a in range(A_MAX + 1):
             factor[s, before, a] = np.interp(years[before], knots, ratio[s, :, a])
     return factor
+
+
+def _china_bundle(name, region_names, mx, asfr, last_year, assumptions, net_migration=None) -> RateBundle:
+    """A China bundle on the grid: census bases 2020/2010, WPP sex ratio at birth, WPP scaling."""
+    srb_da = data.sex_ratio_at_birth()
+    srb = _extend(srb_da.values[None, :, None], srb_da["year"].values, GRID_FIRST_YEAR, last_year)[0, :, 0]
+    sel = {"region": list(region_names), "sex": ["female", "male"]}
+    base = data.base_population(2020).sel(**sel)
+    older = data.base_population(2010).sel(**sel)
+    bundle = RateBundle(
+        name=name,
+        regions=tuple(region_names),
+        region_codes=tuple(regions.CODE_BY_NAME[r] for r in region_names),
+        region_zh=tuple(regions.ZH_BY_NAME[r] for r in region_names),
+        first_year=GRID_FIRST_YEAR,
+        mx=np.ascontiguousarray(mx),
+        asfr=np.ascontiguousarray(asfr),
+        srb=np.ascontiguousarray(srb),
+        base_year=2020,
+        base_population=_population_grid(base.values),
+        older_base_year=2010,
+        older_base_population=_population_grid(older.values),
+        net_migration=None if net_migration is None else net_migration(base.values),
+        assumptions=(*assumptions, WPP_SCALING_NOTE),
+    )
+    return dataclasses.replace(bundle, back_projection_factor=wpp_back_projection_factor(bundle))
