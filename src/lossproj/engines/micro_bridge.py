@@ -97,7 +97,7 @@ def run_micro_dataset(
 
     ``population`` (both sexes) is the deterministic projection: the microsimulation follows
     women and their husbands only. ``China`` is the sum over the provinces run (standard errors
-    combined as independent).
+    of independent regions combined in quadrature).
     """
     run = config.run
     inp = micro_inputs(bundle, parity, expected, run.first_year, run.last_year)
@@ -124,7 +124,7 @@ def run_micro_dataset(
         attrs = dict(aggregate.VARIABLES.get(base) or MICRO_VARIABLES.get(base) or {})
         if name.endswith("_se"):
             attrs["long_name"] = "Monte Carlo standard error of " + attrs.get("long_name", base)
-            attrs["definition"] = "batch-means standard error over interleaved batches of simulated women"
+            attrs["definition"] = micro.SE_METHOD
         if base == "population":
             attrs["note"] = "deterministic projection (the microsimulation follows women and husbands only)"
         ds[name].attrs = attrs | {"source": source}
