@@ -106,3 +106,18 @@ def test_sweden_stable_case_agrees_with_expected_engine():
     for name in ("mean_children_surviving", "mean_children_ever_born"):
         z = (sim[name].sel(age=ages) - exp[name].sel(age=ages)) / sim[f"{name}_se"].sel(age=ages)
         assert float(abs(z).max()) < Z_MAX, f"{name}: max |z| = {float(abs(z).max()):.2f}"
+
+
+def test_large_runs_are_announced_and_impossible_ones_refused(monkeypatch):
+    import lossproj.engines.micro_bridge as bridge
+    from lossproj.errors import LossprojWarning
+
+    bundle = synthetic_bundle()
+    parity = synthetic_parity(bundle)
+    inp = micro_inputs(bundle, parity, project_expected(bundle, parity, 1990, 2000), 1990, 2000)
+    monkeypatch.setattr(bridge, "LONG_RUN_SECONDS", 1e-6)
+    with pytest.warns(LossprojWarning, match="will simulate .* women"):
+        bridge.check_run_size(inp, 1.0, 1)
+    monkeypatch.setattr(bridge, "_machine_memory_bytes", lambda: 1024.0)
+    with pytest.raises(ValueError, match="needs about .* GiB, more than 80% of this machine"):
+        bridge.check_run_size(inp, 1.0, 1)

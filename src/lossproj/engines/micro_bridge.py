@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -10,6 +13,7 @@ from lossproj import regions as reg
 from lossproj.engines import micro
 from lossproj.engines.expected import ExpectedResult
 from lossproj.engines.population import PopulationArrays, project_population, step_mortality
+from lossproj.errors import LossprojWarning
 from lossproj.rates.bundle import A_OUT, ParityModel, RateBundle
 
 #: Extra variables of the microsimulation (DESIGN.md §1; docs/model.md).
@@ -83,6 +87,43 @@ def micro_inputs(
     )
 
 
+#: A run estimated to take longer than this is announced with a warning before it starts [s].
+LONG_RUN_SECONDS = 120.0
+#: Share of the machine's memory a run may be estimated to need before it is refused.
+MEMORY_SHARE = 0.8
+
+
+def _machine_memory_bytes() -> float | None:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX systems
+        return None
+
+
+def check_run_size(inp: micro.MicroInputs, scale: float, replicates: int) -> dict:
+    """Refuse a run that would not fit in memory; warn before one that will take long.
+
+    Returns the estimate (:func:`lossproj.engines.micro.estimate_run`).
+    """
+    est = micro.estimate_run(inp, scale=scale, replicates=replicates)
+    memory = _machine_memory_bytes()
+    if memory is not None and est["memory_bytes"] > MEMORY_SHARE * memory:
+        raise ValueError(
+            f"a microsimulation at scale {scale} with {replicates} replicate(s) needs about "
+            f"{est['memory_bytes'] / 2**30:.1f} GiB, more than {MEMORY_SHARE:.0%} of this "
+            f"machine's {memory / 2**30:.1f} GiB; lower the scale or the replicates"
+        )
+    if est["seconds"] > LONG_RUN_SECONDS:
+        warnings.warn(
+            f"the microsimulation will simulate {est['women']:,} women and take about "
+            f"{est['seconds'] / 60:.0f} min on {est['threads']} thread(s) (scale {scale}, "
+            f"{replicates} replicate(s)); a scale of 0.01-0.1 gives small standard errors",
+            LossprojWarning,
+            stacklevel=2,
+        )
+    return est
+
+
 def run_micro_dataset(
     bundle: RateBundle,
     parity: ParityModel,
@@ -107,6 +148,7 @@ def run_micro_dataset(
         if progress is not None:
             progress(config.name, done, total)
 
+    check_run_size(inp, float(run.scale), int(run.replicates))
     result = micro.simulate(
         inp, seed=int(run.seed), scale=float(run.scale), replicates=int(run.replicates),
         region_ids=codes, block_size=int(run.block_size), progress=tick, max_seconds=max_seconds,
