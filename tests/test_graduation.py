@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from raw_fixtures import raw_dir
 
 from lossproj.rates.graduation import graduate_counts, graduate_rates_5y, rake_to_total
 
-RAW_SMALL = Path(__file__).parent / "fixtures" / "raw_small"
+RAW_SMALL = raw_dir("raw_small")
 DATA = Path(__file__).resolve().parents[1] / "data"
 CENSUS_STARTS = np.array([0, 1, *range(5, 101, 5)])
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from raw_fixtures import raw_dir
 
 from lossproj.errors import DataError
 from lossproj.rates.lifetable import life_expectancy
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW_SMALL = ROOT / "tests" / "fixtures" / "raw_small"
+RAW_SMALL = raw_dir("raw_small")
 sys.path.insert(0, str(ROOT / "scripts"))
 import prep_rates  # noqa: E402
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from raw_fixtures import raw_dir
 
 from lossproj import data as lpdata
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW = Path(__file__).resolve().parent / "fixtures" / "raw_tables"
+RAW = raw_dir("raw_tables")
 
 
 def _import_script(name: str):
