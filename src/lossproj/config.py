@@ -196,12 +196,16 @@ class MortalityConfig:
     shocks : tuple of MortalityShock
     child_mortality_multiplier : float
         Factor on ``mx`` of ages 0..49, for sensitivity [multiplier].
+    shared_frailty_sd : float
+        Standard deviation of a mother's log frailty, shared with her children
+        (microsimulation only; 0 = off, the default) [log-hazard units].
     """
 
     province_levels: ProvinceLevels
     improvement: float
     child_mortality_multiplier: float
     shocks: tuple[MortalityShock, ...] = ()
+    shared_frailty_sd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -437,7 +441,7 @@ _SECTIONS: dict[str, dict[str, bool]] = {
     "rates": {"bundle": True, "time_invariant_year": False},
     "fertility": {"variant": True, "tfr_path": False, "province_rule": True},
     "mortality": {"province_levels": True, "improvement": True, "shocks": False,
-                  "child_mortality_multiplier": True},
+                  "child_mortality_multiplier": True, "shared_frailty_sd": False},
     "migration": {"include": True},
     "parity": {k: True for k in ("replacement", "rebirth_multiplier", "duration_second",
                                  "rebirth_time", "eras", "province_one_child_multiplier")},
@@ -467,6 +471,7 @@ UNITS: dict[str, str] = {
     "rates.time_invariant_year": "year",
     "mortality.improvement": "multiplier",
     "mortality.child_mortality_multiplier": "multiplier",
+    "mortality.shared_frailty_sd": "log-hazard sd",
     "parity.rebirth_multiplier": "multiplier",
     "parity.duration_second": "multiplier",
     "parity.rebirth_time": "multiplier",
@@ -818,6 +823,8 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
                           "mortality.child_mortality_multiplier", lo=0, lo_open=True,
                           allowed="must be > 0")
     shocks = _parse_shocks(r, r.get("mortality", "shocks", []), limits, bundle_text)
+    frailty_sd = r.number(r.get("mortality", "shared_frailty_sd", 0.0), "mortality.shared_frailty_sd",
+                          lo=0, hi=3, allowed="must be in 0..3 (0 = no shared frailty)")
 
     # [migration]
     include = r.boolean(r.get("migration", "include"), "migration.include")
@@ -870,7 +877,8 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
         rates=RatesConfig(bundle=bundle, time_invariant_year=tiy),
         fertility=FertilityConfig(variant=variant, province_rule=rule, tfr_path=tfr_path),
         mortality=MortalityConfig(province_levels=levels, improvement=improvement,
-                                  child_mortality_multiplier=child_mult, shocks=shocks),
+                                  child_mortality_multiplier=child_mult, shocks=shocks,
+                                  shared_frailty_sd=frailty_sd),
         migration=MigrationConfig(include=include),
         parity=ParityConfig(replacement=replacement, rebirth_multiplier=rebirth_mult,
                             duration_second=duration, rebirth_time=rebirth_time, eras=eras,
