@@ -22,16 +22,19 @@ Sampling scheme (see docs/model.md for the model itself)
   a lower bound for every ``u`` in bucket ``m = floor(u * GUIDE_SIZE)``, followed by a short
   forward scan (the same ``j`` as a binary search, in about one step). This is exact for the
   stepwise survival ``exp(-mx)`` of the model.
-- Births by an exponential clock: after each birth (and at the start) draw
-  ``E = -log(1 - u)``; the next birth is in the first step where the hazard summed since the
-  clock started exceeds ``E``. ``P(no birth in steps t0..t) = exp(-sum h)`` is exactly the
-  model's ``prod (1 - p_t)`` with ``p_t = 1 - exp(-h_t)``, including changes of state (loss
-  of the only child) inside the waiting time, by the memorylessness of ``E``. In the states
-  whose hazard depends only on the cohort's diagonal (P0, P2, P3, entered only at a birth or
-  at the start, left only by a birth) the sum is read from the cumulative table
+- Births by an exponential clock: after each birth (and at the start) draw ``u``; the next
+  birth is in the first step where the hazard summed since the clock started exceeds
+  ``E = -log(1 - u)``. ``P(no birth in steps t0..t) = exp(-sum h)`` is exactly the model's
+  ``prod (1 - p_t)`` with ``p_t = 1 - exp(-h_t)``, including changes of state (loss of the
+  only child) inside the waiting time, by the memorylessness of ``E``. In the states whose
+  hazard depends only on the cohort's diagonal (P0, P2, P3, entered only at a birth or at the
+  start, left only by a birth) the condition is read, without a logarithm, from the table
+  ``hs[k, ci, a] = exp(-hc[k, ci, a])`` of the cumulative hazard
   ``hc[k, ci, a] = sum_{j < a} hk[k, ci, j]``: the birth is at the first age ``a >= a_s``
-  with ``hc[k, ci, a + 1] > hc[k, ci, a_s] + E`` (a scan without a dependent addition chain).
-  In N1 and D1 (duration-dependent multipliers) the hazards are added step by step.
+  with ``hs[k, ci, a + 1] < (1 - u) hs[k, ci, a_s]`` (a scan without a dependent chain).
+  In N1 and D1 (duration-dependent multipliers) the hazards are added step by step and
+  compared with ``E`` (table scans over the constant tails of ``dur1`` and ``rebirth_time``
+  were measured and gave no gain: the step loop is short and not the bottleneck).
 - Draw numbers per woman: 0 her death, 1 husband's age gap, 2 husband's death, and for her
   ``k``-th birth (k = 0, 1, ...) ``3 + 3k`` the waiting time, ``4 + 3k`` the child's sex,
   ``5 + 3k`` the child's death.
@@ -161,7 +164,7 @@ def _couple(acc_w, acc_m, w, qw, qm, ci, gi, lo, hi, c, tdw, tu, tdh, t0, t1):
 @numba.njit(inline="always")
 def simulate_woman(
     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
-    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
+    hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
     bs, es, acc_w, acc_m, acc_e,
 ):  # fmt: skip
     """Simulate woman ``i`` of cohort index ``ci`` and add her counts (see module docstring).
@@ -171,19 +174,24 @@ def simulate_woman(
     ``t0``/``t1`` are the first and one-past-last reference years of the output window;
     ``bs``/``es`` are scratch arrays for her children's birth cohorts and death reference years;
     ``hk[k, ci, a] = lam[t, a] * rel[k, t]`` at ``t = c + a`` (the cohort's diagonal) and
-    ``hc[k, ci, a]`` its cumulative sum over ages ``< a``. Survival tables are 2-D:
+    ``hs[k, ci, a] = exp(-hc[k, ci, a])`` with ``hc`` its cumulative sum over ages ``< a``.
+    Survival tables are 2-D:
     ``lw[ci]``, ``lh[ci * G + gi]``, ``lc[sex * NB + bi]``, with guide tables ``gw``, ``gh``,
     ``gc`` of the same rows; ``h_alive_max[ci]`` bounds the chance that her husband (any gap)
     is alive at ``t0``.
     """
     first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0 = dims
     c = first_cohort + ci
+    tu = c + union_age
     # her death: alive on reference dates c .. tdw-1
     u = uniform(key, c, i, DRAW_DEATH)
+    if t0 >= c and u >= lw[ci, min(t0 - c, lw.shape[1] - 1)]:
+        # she dies before t0 (tdw <= t0): only a husband alive at t0 can count
+        if tu >= t0 or uniform(key, c, i, DRAW_HUSBAND_DEATH) >= h_alive_max[ci]:
+            return
     tdw = c + first_at_or_below_guided(lw, gw, ci, u, lw_hi[ci])
     _add_w(acc_w, w, W_POP, ci, c, tdw, t0, t1, 1)
     # husband (if she is alive at union age tu within the window): alive on tu .. tdh-1
-    tu = c + union_age
     gi = 0
     tdh = tu  # no husband: an empty interval
     if tdw > tu and tu < t1:
@@ -206,14 +214,15 @@ def simulate_woman(
     if a_end < a:
         return  # no fertile step: no births, nothing more to count
     nb = 0
-    e_clock = -math.log(1.0 - uniform(key, c, i, DRAW_FIRST_BIRTH))
+    u_clock = uniform(key, c, i, DRAW_FIRST_BIRTH)
     while a <= a_end:
         born = False
         in_d1 = False
         if nb == 1:
             # N1 while the child is alive at reference c + a, then D1
-            hsum = 0.0
+            e_clock = -math.log(1.0 - u_clock)
             a_n1 = min(a_end, es[0] - c - 1)
+            hsum = 0.0
             while a <= a_n1:
                 hsum += hk[1, ci, a] * dur1[min(c + a - bs[0], nd - 1)]
                 if hsum > e_clock:
@@ -231,8 +240,8 @@ def simulate_woman(
         else:
             # P0, P2, P3: hazards of the cohort's diagonal, from the cumulative table
             k = 0 if nb == 0 else (2 if nb == 2 else 3)
-            thr = hc[k, ci, a] + e_clock
-            while a <= a_end and hc[k, ci, a + 1] <= thr:
+            thr = (1.0 - u_clock) * hs[k, ci, a]
+            while a <= a_end and hs[k, ci, a + 1] >= thr:
                 a += 1
             born = a <= a_end
         if not born:
@@ -251,7 +260,7 @@ def simulate_woman(
         row = sex * lc_hi.shape[0] + bi
         es[nb] = b + first_at_or_below_guided(lc, gc, row, u, lc_hi[bi])
         nb += 1
-        e_clock = -math.log(1.0 - uniform(key, c, i, draw + DRAWS_PER_BIRTH))
+        u_clock = uniform(key, c, i, draw + DRAWS_PER_BIRTH)
         a += 1
     if nb == 0:
         return
@@ -295,7 +304,7 @@ def simulate_woman(
 def run_blocks(
     blocks, blk_lo, blk_hi, key, first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi,
     lw, lw_hi, lh, lh_hi, lc, lc_hi, child_b0, gap_cdf,
-    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max, max_births,
+    hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max, max_births,
     acc_w, acc_m, acc_e,
 ):  # fmt: skip
     """Simulate the women of blocks ``blk_lo .. blk_hi-1``, adding into the accumulators.
@@ -315,7 +324,7 @@ def run_blocks(
             for i in range(i0, i0 + blocks[k, 2]):
                 simulate_woman(
                     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
-                    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
+                    hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
                     bs, es, acc_w, acc_m, acc_e,
                 )  # fmt: skip
 

@@ -4,9 +4,10 @@ It follows docs/model.md literally: survival as running products of ``exp(-mx)``
 births step by step over the woman's whole life, and every state recomputed from scratch at
 each reference date from her children's birth and death years. It uses the same uniforms as the
 kernel (:func:`lossproj.engines.rng.uniform_np`, same draw numbers, same exponential birth
-clock: in P0, P2 and P3 the clock compares the cohort's cumulative hazard
-:func:`lossproj.engines.micro.cumulative_hazard` with its value when the clock started plus
-``E``, in N1 and D1 it adds the step hazards), so its integer counts equal the kernel's exactly
+clock: in P0, P2 and P3 the clock compares ``exp(-cumulative hazard)`` of the cohort
+(:func:`lossproj.engines.micro.clock_survival`) with ``(1 - u)`` times its value when the clock
+started, in N1 and D1 it adds the step hazards and compares them with ``E = -log(1 - u)``),
+so its integer counts equal the kernel's exactly
 (up to ties at the last bit of a survival probability, which have probability ~1e-16 per
 draw).
 """
@@ -18,7 +19,7 @@ import math
 import numpy as np
 
 from lossproj.engines import micro_kernels as mk
-from lossproj.engines.micro import MicroInputs, cumulative_hazard
+from lossproj.engines.micro import MicroInputs, clock_survival, cumulative_hazard
 from lossproj.engines.rng import DRAW_LIMIT, uniform_np
 
 
@@ -97,7 +98,8 @@ def simulate_reference_region(
         # cumulative hazard of P0, P2, P3 along the cohort's diagonal (0 after the rates end)
         t_diag = c + ages
         yy = np.minimum(t_diag, y0 + mx.shape[1] - 1) - y0
-        hc = cumulative_hazard(lam[yy, ages] * rel[:, yy] * (t_diag < y0 + mx.shape[1]))
+        hs = clock_survival(
+            cumulative_hazard(lam[yy, ages] * rel[:, yy] * (t_diag < y0 + mx.shape[1])))
         for i in range(int(n_women[ci])):
             u = uniform_np(key, c, i, np.arange(DRAW_LIMIT))
             tdw = _death_year(u[mk.DRAW_DEATH], c, 0, female, a_max, t1)
@@ -112,7 +114,8 @@ def simulate_reference_region(
             # births, one step at a time while she is alive at the start of the step
             births: list[int] = []
             deaths: list[int] = []
-            clock = -math.log(1.0 - u[mk.DRAW_FIRST_BIRTH])
+            u_clock = u[mk.DRAW_FIRST_BIRTH]
+            clock = -math.log(1.0 - u_clock)
             hsum = 0.0
             start = c  # reference year at which the current clock started
             for t in range(c, min(tdw, t1, c + a_max + 1)):
@@ -129,7 +132,7 @@ def simulate_reference_region(
                     in_d1 = True
                 else:  # P0, P2, P3: the hazard summed since the clock started, from the table
                     k = 0 if nb == 0 else (2 if nb == 2 else 3)
-                    due = hc[k, a + 1] > hc[k, start - c] + clock
+                    due = hs[k, a + 1] < (1.0 - u_clock) * hs[k, start - c]
                 if not due:
                     continue
                 if t >= t0:
@@ -143,7 +146,8 @@ def simulate_reference_region(
                                 surv0=math.exp(-0.5 * m_birth[sex, t - y0]))  # fmt: skip
                 births.append(b)
                 deaths.append(e)
-                clock = -math.log(1.0 - u[draw + mk.DRAWS_PER_BIRTH])
+                u_clock = u[draw + mk.DRAWS_PER_BIRTH]
+                clock = -math.log(1.0 - u_clock)
                 hsum = 0.0
                 start = t + 1
             # count every reference year
