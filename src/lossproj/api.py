@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -12,6 +13,7 @@ import xarray as xr
 import lossproj
 from lossproj import aggregate, data, scenarios
 from lossproj.engines.expected import project_expected
+from lossproj.errors import LossprojWarning
 from lossproj.rates import assemble
 from lossproj.rates.bundle import A_OUT, RateBundle
 
@@ -73,6 +75,13 @@ def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
         include_migration=config.migration.include, progress=region_progress,
     )
     engine = config.run.engine
+    if engine != "micro" and config.mortality.shared_frailty_sd > 0:
+        warnings.warn(
+            f"scenario {config.name!r}: mortality.shared_frailty_sd applies to the "
+            "microsimulation only; the expected-value engine assumes independent deaths",
+            LossprojWarning,
+            stacklevel=2,
+        )
     source = SOURCE.format(version=lossproj.__version__, engine=engine, bundle=bundle.name)
     if engine == "micro":
         from lossproj.engines.micro_bridge import run_micro_dataset

@@ -54,7 +54,7 @@ import numba
 import numpy as np
 
 from lossproj.engines import micro_kernels as mk
-from lossproj.engines.rng import COHORT_LIMIT, DRAW_LIMIT, WOMAN_LIMIT, stream_keys
+from lossproj.engines.rng import COHORT_LIMIT, WOMAN_LIMIT, stream_keys
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,9 @@ class MicroInputs:
         in the step starting in year ``y`` and its first reference date; default ``mx[..., 0]``.
         The lossproj engines pass ``mx`` as the step mortality
         (:func:`lossproj.engines.population.step_mortality`) and the raw age-0 rate here.
+    frailty_sd : float
+        Log-sd of a lognormal frailty (mean 1) shared by a woman's and her children's death
+        hazards [log-hazard units]; 0 (default) is independence, as in the expected engine.
     population_factor : ndarray, shape (2, Y_out, OUTPUT_AGE_MAX + 1), optional
         Multiplies weighted counts of women (sex 0) and husbands (sex 1) by reference year and
         age, as the expected-value engine scales its back-projected population
@@ -153,6 +156,7 @@ class MicroInputs:
     eligibility_age: int
     birth_mx: np.ndarray | None = None
     population_factor: np.ndarray | None = None
+    frailty_sd: float = 0.0
 
     @property
     def n_regions(self) -> int:
@@ -227,11 +231,12 @@ def validate_inputs(inp: MicroInputs) -> None:
     _check(0 <= inp.first_cohort and inp.out_last_year + 1 < COHORT_LIMIT,
            f"years must lie in 0..{COHORT_LIMIT - 2} for the random-number counter")  # fmt: skip
     lo, hi = fertile_ages(inp)
-    _check(DRAW_LIMIT > mk.DRAW_FIRST_BIRTH + mk.DRAWS_PER_BIRTH * (hi - lo + 2),
+    _check(mk.DRAW_FRAILTY > mk.DRAW_FIRST_BIRTH + mk.DRAWS_PER_BIRTH * (hi - lo + 2),
            f"fertile ages {lo}..{hi} allow more births than the random-number counter holds")  # fmt: skip
     _check(0 <= inp.eligibility_age <= OUTPUT_AGE_MAX,
            f"eligibility_age {inp.eligibility_age} outside 0..{OUTPUT_AGE_MAX}")  # fmt: skip
     _check(OUTPUT_AGE_MAX <= a_max, f"A_MAX {a_max} is below the output open age {OUTPUT_AGE_MAX}")
+    _check(0.0 <= float(inp.frailty_sd) <= 3.0, f"frailty_sd {inp.frailty_sd} outside 0..3")
     if inp.birth_mx is not None:
         _check_array("birth_mx", inp.birth_mx, inp.mx.shape[:3])
     if inp.population_factor is not None:
@@ -546,7 +551,7 @@ def simulate_counts_region(
             tab.lc.reshape(-1, tab.lc.shape[-1]), tab.lc_hi, tab.child_b0, tab.gap_cdf,
             tab.hk, tab.hs, dur1, rebirth_time, tab.p_boy, tab.gw, tab.gh, tab.gc,
             tab.h_alive_max, max(0, fert_hi - fert_lo + 1),
-            acc_w, acc_m, acc_e,
+            acc_w, acc_m, acc_e, float(inp.frailty_sd),
         )  # fmt: skip
         if progress is not None:
             progress(int(blocks[lo:hi, 2].sum()))

@@ -56,6 +56,7 @@ def micro_inputs(
     first_year: int,
     last_year: int,
     pop: PopulationArrays | None = None,
+    frailty_sd: float = 0.0,
 ) -> micro.MicroInputs:
     """Plain-array inputs of the microsimulation on the same hazards as the expected engine."""
     pop = project_population(bundle) if pop is None else pop
@@ -84,6 +85,7 @@ def micro_inputs(
         eligibility_age=int(parity.eligibility_age),
         birth_mx=np.ascontiguousarray(bundle.mx[..., 0]),
         population_factor=factor,
+        frailty_sd=float(frailty_sd),
     )
 
 
@@ -141,7 +143,10 @@ def run_micro_dataset(
     of independent regions combined in quadrature).
     """
     run = config.run
-    inp = micro_inputs(bundle, parity, expected, run.first_year, run.last_year)
+    inp = micro_inputs(
+        bundle, parity, expected, run.first_year, run.last_year,
+        frailty_sd=config.mortality.shared_frailty_sd,
+    )
     codes = [reg.CODE_BY_NAME.get(r, i) for i, r in enumerate(bundle.regions)]
 
     def tick(done, total):

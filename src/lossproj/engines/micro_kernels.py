@@ -37,7 +37,10 @@ Sampling scheme (see docs/model.md for the model itself)
   were measured and gave no gain: the step loop is short and not the bottleneck).
 - Draw numbers per woman: 0 her death, 1 husband's age gap, 2 husband's death, and for her
   ``k``-th birth (k = 0, 1, ...) ``3 + 3k`` the waiting time, ``4 + 3k`` the child's sex,
-  ``5 + 3k`` the child's death.
+  ``5 + 3k`` the child's death; ``DRAW_FRAILTY`` (the last draw number) her shared frailty.
+- Optional shared frailty (``frailty_sd > 0``, off by default): a lognormal ``Z`` (mean 1,
+  log-sd ``frailty_sd``) multiplies the death hazards of the woman and of each of her
+  children; with survival tables ``L`` this is the transformed uniform ``u^(1/Z)``.
 
 Tabulation kernels map counts by (cohort, year) to weighted sums by (year, age) with
 within-cohort binomial variances (see :mod:`lossproj.engines.micro`, "Standard errors").
@@ -50,7 +53,7 @@ import math
 import numba
 import numpy as np
 
-from lossproj.engines.rng import uniform
+from lossproj.engines.rng import DRAW_LIMIT, frailty_power, uniform
 
 # women's quantities (acc_w axis 1)
 W_POP = 0  # alive
@@ -85,6 +88,8 @@ DRAW_DEATH = 0
 DRAW_GAP = 1
 DRAW_HUSBAND_DEATH = 2
 DRAW_FIRST_BIRTH = 3
+#: Draw of the mother's shared frailty (the last draw number, beyond every birth's draws).
+DRAW_FRAILTY = DRAW_LIMIT - 1
 DRAWS_PER_BIRTH = 3
 
 _BIG = 1 << 30
@@ -165,7 +170,7 @@ def _couple(acc_w, acc_m, w, qw, qm, ci, gi, lo, hi, c, tdw, tu, tdh, t0, t1):
 def simulate_woman(
     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
     hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
-    bs, es, acc_w, acc_m, acc_e,
+    bs, es, acc_w, acc_m, acc_e, frailty_sd,
 ):  # fmt: skip
     """Simulate woman ``i`` of cohort index ``ci`` and add her counts (see module docstring).
 
@@ -185,6 +190,11 @@ def simulate_woman(
     tu = c + union_age
     # her death: alive on reference dates c .. tdw-1
     u = uniform(key, c, i, DRAW_DEATH)
+    inv_z = 1.0
+    if frailty_sd > 0.0:
+        # shared frailty Z of her and her children: alive iff u^(1/Z) < L (frailty_power)
+        inv_z = frailty_power(uniform(key, c, i, DRAW_FRAILTY), frailty_sd)
+        u = u**inv_z
     if t0 >= c and u >= lw[ci, min(t0 - c, lw.shape[1] - 1)]:
         # she dies before t0 (tdw <= t0): only a husband alive at t0 can count
         if tu >= t0 or uniform(key, c, i, DRAW_HUSBAND_DEATH) >= h_alive_max[ci]:
@@ -256,6 +266,8 @@ def simulate_woman(
         sex = 1 if uniform(key, c, i, draw + 1) < p_boy[t - year0] else 0
         bi = b - child_b0
         u = uniform(key, c, i, draw + 2)
+        if frailty_sd > 0.0:
+            u = u**inv_z
         bs[nb] = b
         row = sex * lc_hi.shape[0] + bi
         es[nb] = b + first_at_or_below_guided(lc, gc, row, u, lc_hi[bi])
@@ -305,7 +317,7 @@ def run_blocks(
     blocks, blk_lo, blk_hi, key, first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi,
     lw, lw_hi, lh, lh_hi, lc, lc_hi, child_b0, gap_cdf,
     hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max, max_births,
-    acc_w, acc_m, acc_e,
+    acc_w, acc_m, acc_e, frailty_sd=0.0,
 ):  # fmt: skip
     """Simulate the women of blocks ``blk_lo .. blk_hi-1``, adding into the accumulators.
 
@@ -325,7 +337,7 @@ def run_blocks(
                 simulate_woman(
                     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
                     hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
-                    bs, es, acc_w, acc_m, acc_e,
+                    bs, es, acc_w, acc_m, acc_e, frailty_sd,
                 )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from lossproj.engines import micro_kernels as mk
 from lossproj.engines.micro import MicroInputs, clock_survival, cumulative_hazard
-from lossproj.engines.rng import DRAW_LIMIT, uniform_np
+from lossproj.engines.rng import DRAW_LIMIT, frailty_power, uniform_np
 
 
 def _death_year(
@@ -102,6 +102,10 @@ def simulate_reference_region(
             cumulative_hazard(lam[yy, ages] * rel[:, yy] * (t_diag < y0 + mx.shape[1])))
         for i in range(int(n_women[ci])):
             u = uniform_np(key, c, i, np.arange(DRAW_LIMIT))
+            inv_z = 1.0
+            if inp.frailty_sd > 0.0:  # shared frailty: her and her children's uniforms
+                inv_z = frailty_power(float(u[mk.DRAW_FRAILTY]), float(inp.frailty_sd))
+                u[mk.DRAW_DEATH] = u[mk.DRAW_DEATH] ** inv_z
             tdw = _death_year(u[mk.DRAW_DEATH], c, 0, female, a_max, t1)
             tu = c + inp.union_age
             married = tdw > tu and tu < t1
@@ -142,7 +146,8 @@ def simulate_reference_region(
                 p_boy = inp.srb[y] / (1.0 + inp.srb[y])
                 sex = 1 if u[draw + 1] < p_boy else 0
                 b = t + 1
-                e = _death_year(u[draw + 2], b, 0, male if sex else female, a_max, t1,
+                u_child = u[draw + 2] ** inv_z if inp.frailty_sd > 0.0 else u[draw + 2]
+                e = _death_year(u_child, b, 0, male if sex else female, a_max, t1,
                                 surv0=math.exp(-0.5 * m_birth[sex, t - y0]))  # fmt: skip
                 births.append(b)
                 deaths.append(e)
