@@ -549,7 +549,7 @@ def simulate_counts_region(
             inp.out_last_year + 1, inp.rate_first_year, inp.union_age, fert_lo, fert_hi,
             tab.lw, tab.lw_hi, tab.lh.reshape(-1, tab.lh.shape[-1]), tab.lh_hi,
             tab.lc.reshape(-1, tab.lc.shape[-1]), tab.lc_hi, tab.child_b0, tab.gap_cdf,
-            tab.hk, tab.hs, dur1, rebirth_time, tab.p_boy, tab.gw, tab.gh, tab.gc,
+            tab.hk, tab.hc, dur1, rebirth_time, tab.p_boy, tab.gw, tab.gh, tab.gc,
             tab.h_alive_max, max(0, fert_hi - fert_lo + 1),
             acc_w, acc_m, acc_e, float(inp.frailty_sd),
         )  # fmt: skip

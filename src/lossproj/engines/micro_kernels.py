@@ -28,10 +28,11 @@ Sampling scheme (see docs/model.md for the model itself)
   ``prod (1 - p_t)`` with ``p_t = 1 - exp(-h_t)``, including changes of state (loss of the
   only child) inside the waiting time, by the memorylessness of ``E``. In the states whose
   hazard depends only on the cohort's diagonal (P0, P2, P3, entered only at a birth or at the
-  start, left only by a birth) the condition is read, without a logarithm, from the table
-  ``hs[k, ci, a] = exp(-hc[k, ci, a])`` of the cumulative hazard
+  start, left only by a birth) the condition is read from the cumulative hazard
   ``hc[k, ci, a] = sum_{j < a} hk[k, ci, j]``: the birth is at the first age ``a >= a_s``
-  with ``hs[k, ci, a + 1] < (1 - u) hs[k, ci, a_s]`` (a scan without a dependent chain).
+  with ``hc[k, ci, a + 1] > hc[k, ci, a_s] + E`` (a scan without a dependent chain). The
+  comparison stays in hazard space: ``exp(-hc)`` underflows to 0 for the very high
+  intensities of some provinces before 1970, which would stop the clock for good.
   In N1 and D1 (duration-dependent multipliers) the hazards are added step by step and
   compared with ``E`` (table scans over the constant tails of ``dur1`` and ``rebirth_time``
   were measured and gave no gain: the step loop is short and not the bottleneck).
@@ -169,7 +170,7 @@ def _couple(acc_w, acc_m, w, qw, qm, ci, gi, lo, hi, c, tdw, tu, tdh, t0, t1):
 @numba.njit(inline="always")
 def simulate_woman(
     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
-    hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
+    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
     bs, es, acc_w, acc_m, acc_e, frailty_sd,
 ):  # fmt: skip
     """Simulate woman ``i`` of cohort index ``ci`` and add her counts (see module docstring).
@@ -179,7 +180,7 @@ def simulate_woman(
     ``t0``/``t1`` are the first and one-past-last reference years of the output window;
     ``bs``/``es`` are scratch arrays for her children's birth cohorts and death reference years;
     ``hk[k, ci, a] = lam[t, a] * rel[k, t]`` at ``t = c + a`` (the cohort's diagonal) and
-    ``hs[k, ci, a] = exp(-hc[k, ci, a])`` with ``hc`` its cumulative sum over ages ``< a``.
+    ``hc[k, ci, a]`` its cumulative sum over ages ``< a``.
     Survival tables are 2-D:
     ``lw[ci]``, ``lh[ci * G + gi]``, ``lc[sex * NB + bi]``, with guide tables ``gw``, ``gh``,
     ``gc`` of the same rows; ``h_alive_max[ci]`` bounds the chance that her husband (any gap)
@@ -249,9 +250,11 @@ def simulate_woman(
                     a += 1
         else:
             # P0, P2, P3: hazards of the cohort's diagonal, from the cumulative table
+            # in cumulative-hazard space: exp(-hc) underflows to 0 for the very high
+            # intensities of some provinces before 1970, which would stop the clock
             k = 0 if nb == 0 else (2 if nb == 2 else 3)
-            thr = (1.0 - u_clock) * hs[k, ci, a]
-            while a <= a_end and hs[k, ci, a + 1] >= thr:
+            thr = hc[k, ci, a] - math.log(1.0 - u_clock)
+            while a <= a_end and hc[k, ci, a + 1] <= thr:
                 a += 1
             born = a <= a_end
         if not born:
@@ -316,7 +319,7 @@ def simulate_woman(
 def run_blocks(
     blocks, blk_lo, blk_hi, key, first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi,
     lw, lw_hi, lh, lh_hi, lc, lc_hi, child_b0, gap_cdf,
-    hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max, max_births,
+    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max, max_births,
     acc_w, acc_m, acc_e, frailty_sd=0.0,
 ):  # fmt: skip
     """Simulate the women of blocks ``blk_lo .. blk_hi-1``, adding into the accumulators.
@@ -336,7 +339,7 @@ def run_blocks(
             for i in range(i0, i0 + blocks[k, 2]):
                 simulate_woman(
                     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
-                    hk, hs, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
+                    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
                     bs, es, acc_w, acc_m, acc_e, frailty_sd,
                 )  # fmt: skip
 

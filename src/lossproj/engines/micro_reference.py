@@ -4,7 +4,7 @@ It follows docs/model.md literally: survival as running products of ``exp(-mx)``
 births step by step over the woman's whole life, and every state recomputed from scratch at
 each reference date from her children's birth and death years. It uses the same uniforms as the
 kernel (:func:`lossproj.engines.rng.uniform_np`, same draw numbers, same exponential birth
-clock: in P0, P2 and P3 the clock compares ``exp(-cumulative hazard)`` of the cohort
+clock: in P0, P2 and P3 the clock compares the cumulative hazard of the cohort
 (:func:`lossproj.engines.micro.clock_survival`) with ``(1 - u)`` times its value when the clock
 started, in N1 and D1 it adds the step hazards and compares them with ``E = -log(1 - u)``),
 so its integer counts equal the kernel's exactly
@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from lossproj.engines import micro_kernels as mk
-from lossproj.engines.micro import MicroInputs, clock_survival, cumulative_hazard
+from lossproj.engines.micro import MicroInputs, cumulative_hazard
 from lossproj.engines.rng import DRAW_LIMIT, frailty_power, uniform_np
 
 
@@ -98,8 +98,7 @@ def simulate_reference_region(
         # cumulative hazard of P0, P2, P3 along the cohort's diagonal (0 after the rates end)
         t_diag = c + ages
         yy = np.minimum(t_diag, y0 + mx.shape[1] - 1) - y0
-        hs = clock_survival(
-            cumulative_hazard(lam[yy, ages] * rel[:, yy] * (t_diag < y0 + mx.shape[1])))
+        hc = cumulative_hazard(lam[yy, ages] * rel[:, yy] * (t_diag < y0 + mx.shape[1]))
         for i in range(int(n_women[ci])):
             u = uniform_np(key, c, i, np.arange(DRAW_LIMIT))
             inv_z = 1.0
@@ -136,7 +135,7 @@ def simulate_reference_region(
                     in_d1 = True
                 else:  # P0, P2, P3: the hazard summed since the clock started, from the table
                     k = 0 if nb == 0 else (2 if nb == 2 else 3)
-                    due = hs[k, a + 1] < (1.0 - u_clock) * hs[k, start - c]
+                    due = hc[k, a + 1] > hc[k, start - c] + clock
                 if not due:
                     continue
                 if t >= t0:
