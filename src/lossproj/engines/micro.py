@@ -267,7 +267,6 @@ class RegionTables:
     p_boy: np.ndarray  # (Y,)
     hk: np.ndarray  # (5, C, A+1) lam * rel along each cohort's diagonal (0 outside the rates)
     hc: np.ndarray  # (5, C, A+2) cumulative sum of hk over ages below a (hc[..., 0] = 0)
-    hs: np.ndarray  # (5, C, A+2) exp(-hc): the birth clock's survival table (micro_kernels)
     gw: np.ndarray  # (C, GUIDE_SIZE) inverse-CDF guide tables of lw, lh, lc (micro_kernels)
     gh: np.ndarray  # (C * G, GUIDE_SIZE)
     gc: np.ndarray  # (2 * NB, GUIDE_SIZE)
@@ -346,7 +345,6 @@ def region_tables(inp: MicroInputs, r: int) -> RegionTables:
     return RegionTables(
         lw=lw, lw_hi=lw_hi, lh=lh, lh_hi=lh_hi, lc=lc, lc_hi=lc_hi, child_b0=int(child_b0),
         gap_cdf=cdf, p_boy=inp.srb / (1.0 + inp.srb), hk=np.ascontiguousarray(hk), hc=hc,
-        hs=clock_survival(hc),
         gw=_guide(lw), gh=_guide(lh.reshape(-1, nj)), gc=_guide(lc.reshape(-1, nj)),
         h_alive_max=h_alive_max,
     )  # fmt: skip
@@ -375,21 +373,6 @@ def cumulative_hazard(hk: np.ndarray) -> np.ndarray:
     hc = np.zeros((*hk.shape[:-1], hk.shape[-1] + 1))
     np.cumsum(hk, axis=-1, out=hc[..., 1:])
     return hc
-
-
-def clock_survival(hc: np.ndarray) -> np.ndarray:
-    """``exp(-hc)``: probability [-] that the birth clock has not rung (shared with the reference).
-
-    Parameters
-    ----------
-    hc : ndarray, shape (..., A + 2)
-        Cumulative birth hazard [-] from :func:`cumulative_hazard`.
-
-    Returns
-    -------
-    ndarray, shape (..., A + 2)
-    """
-    return np.ascontiguousarray(np.exp(-hc))
 
 
 def women_per_cohort(inp: MicroInputs, scale: float) -> tuple[np.ndarray, np.ndarray]:

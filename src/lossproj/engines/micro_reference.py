@@ -4,9 +4,9 @@ It follows docs/model.md literally: survival as running products of ``exp(-mx)``
 births step by step over the woman's whole life, and every state recomputed from scratch at
 each reference date from her children's birth and death years. It uses the same uniforms as the
 kernel (:func:`lossproj.engines.rng.uniform_np`, same draw numbers, same exponential birth
-clock: in P0, P2 and P3 the clock compares the cumulative hazard of the cohort
-(:func:`lossproj.engines.micro.clock_survival`) with ``(1 - u)`` times its value when the clock
-started, in N1 and D1 it adds the step hazards and compares them with ``E = -log(1 - u)``),
+clock: in P0, P2 and P3 the cumulative hazard of the cohort's diagonal
+(:func:`lossproj.engines.micro.cumulative_hazard`) since the clock started is compared with
+``E = -log(1 - u)``, in N1 and D1 the step hazards are added and compared with ``E``),
 so its integer counts equal the kernel's exactly
 (up to ties at the last bit of a survival probability, which have probability ~1e-16 per
 draw).
