@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from lossproj import paths
 from lossproj.errors import ConfigError
 from lossproj.regions import NATIONAL, PROVINCE_NAMES, closest_names
 
@@ -1286,15 +1287,10 @@ def override(config: ScenarioConfig, **options: Any) -> ScenarioConfig:
 
 def packaged_config_dir() -> Path:
     """Directory of the scenario files shipped with lossproj (``configs/``)."""
-    here = Path(__file__).resolve().parent
-    inside = here / "_configs"
-    if inside.is_dir():
-        return inside
-    checkout = here.parents[1] / "configs"
-    if checkout.is_dir():
-        return checkout
-    raise ConfigError(f"lossproj's scenario files were not found in {inside} or {checkout}; "
-                      "reinstall the package")
+    try:
+        return paths.packaged_config_dir()
+    except FileNotFoundError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def packaged_config(name: str = "baseline") -> Path:

@@ -1,7 +1,8 @@
-"""Where the packaged data tables live.
+"""Where the packaged data tables and scenario files live.
 
-A wheel carries ``data/`` inside the package as ``lossproj/_data``; a source checkout
-(editable install, tests) reads the repository's top-level ``data/``.
+A wheel carries ``data/`` and ``configs/`` inside the package as ``lossproj/_data`` and
+``lossproj/_configs``; a source checkout (editable install, tests) reads the repository's
+top-level folders.
 """
 
 from __future__ import annotations
@@ -9,15 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def packaged_data_dir() -> Path:
-    """Directory holding the processed tables shipped with lossproj."""
+def _packaged_dir(inside_name: str, checkout_name: str, what: str) -> Path:
     here = Path(__file__).resolve().parent
-    inside = here / "_data"
+    inside = here / inside_name
     if inside.is_dir():
         return inside
-    checkout = here.parents[1] / "data"
+    checkout = here.parents[1] / checkout_name
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError(
-        f"lossproj's data tables were not found in {inside} or {checkout}; reinstall the package"
+        f"lossproj's {what} were not found in {inside} or {checkout}; reinstall the package"
     )
+
+
+def packaged_data_dir() -> Path:
+    """Directory holding the processed tables shipped with lossproj."""
+    return _packaged_dir("_data", "data", "data tables")
+
+
+def packaged_config_dir() -> Path:
+    """Directory holding the scenario files shipped with lossproj."""
+    return _packaged_dir("_configs", "configs", "scenario files")
