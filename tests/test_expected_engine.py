@@ -169,5 +169,11 @@ def test_bad_inputs_are_rejected():
     with pytest.raises(ValueError, match="sum to"):
         dataclasses.replace(parity, gap_pmf=parity.gap_pmf * 2)
     with pytest.raises(ValueError, match="parity levels have shape"):
-        project_expected(bundle, dataclasses.replace(parity, rel=parity.rel[:, :, :10]), 1990, 2000)
+        project_expected(
+            bundle, dataclasses.replace(parity, rel=parity.rel[:, :, :10], stop=None, sterile=None), 1990, 2000
+        )
+    with pytest.raises(ValueError, match=r"ParityModel.stop must be shares in \[0, 1\]"):
+        dataclasses.replace(parity, stop=parity.stop + 1.5)
+    with pytest.raises(ValueError, match=r"ParityModel.sterile must be shares .* of shape"):
+        dataclasses.replace(parity, sterile=parity.sterile[:, :3])
     assert isinstance(parity, ParityModel)

@@ -34,7 +34,13 @@ def both_engines():
     factor[0, before] = np.linspace(0.8, 1.2, bundle.mx.shape[3])
     factor[1, before] = np.linspace(1.1, 0.9, bundle.mx.shape[3])
     bundle = dataclasses.replace(bundle, back_projection_factor=factor)
-    parity = synthetic_parity(bundle)
+    # sterile women and mothers who stop after the first child (more often in 1980-2015)
+    stop = np.where((bundle.years >= 1980) & (bundle.years <= 2015), 0.3, 0.05)
+    parity = dataclasses.replace(
+        synthetic_parity(bundle),
+        stop=np.tile(stop, (2, 1)),
+        sterile=np.full((2, bundle.years.size), 0.03),
+    )
     exp_res = project_expected(bundle, parity, 1990, 2050)
     inp = micro_inputs(bundle, parity, exp_res, 1990, 2050)
     result = micro.simulate(inp, seed=20201101, scale=0.05)

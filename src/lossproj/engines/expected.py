@@ -41,7 +41,7 @@ class FertilityHazards:
     """Birth hazards on the rate grid, as solved by the expected-value engine.
 
     lam : ndarray [R, Y, A_MAX+1] — fertility intensity [per year]
-    rel, dur1, rebirth_time : as in :class:`~lossproj.rates.bundle.ParityModel`
+    rel, dur1, rebirth_time, stop, sterile : as in :class:`~lossproj.rates.bundle.ParityModel`
     first_year : int — year of index 0
     """
 
@@ -50,6 +50,8 @@ class FertilityHazards:
     dur1: np.ndarray
     rebirth_time: np.ndarray
     first_year: int
+    stop: np.ndarray | None = None
+    sterile: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def run_region_cohorts(
     first_cohort: int,
     last_cohort: int,
     solve: bool = True,
+    stop: np.ndarray | None = None,
+    sterile: np.ndarray | None = None,
 ) -> CohortArrays:
     """State process of cohorts ``first_cohort..last_cohort`` of one region.
 
@@ -142,6 +146,10 @@ def run_region_cohorts(
         ``solve``, else the fertility intensity to use [per year]
     srb : ndarray [Y] — sex ratio at birth
     parity_rel : ndarray [5, Y] — relative levels by transition
+    stop : ndarray [Y] or None — share of first births in the step starting in the year after
+        which the mother stops (no next birth while the child lives); default none
+    sterile : ndarray [Y] or None — share of the women reaching age ``FERT_MIN`` in the year who
+        never bear a child; default none
     """
     mx = np.ascontiguousarray(mx, dtype=np.float64)
     rates = np.ascontiguousarray(asfr_or_lam, dtype=np.float64)
@@ -154,6 +162,12 @@ def run_region_cohorts(
         raise ValueError(f"parity levels have shape {rel.shape}; expected (5, {mx.shape[1]})")
     if dur1.size == 0 or rebirth_time.size == 0:
         raise ValueError("dur1 and rebirth_time need at least one value")
+    shares = {}
+    for name, arr in (("stop", stop), ("sterile", sterile)):
+        arr = np.zeros(mx.shape[1]) if arr is None else np.ascontiguousarray(arr, dtype=np.float64)
+        if arr.shape != (mx.shape[1],) or not np.all((arr >= 0.0) & (arr <= 1.0)):
+            raise ValueError(f"{name} must be shares in [0, 1] of shape ({mx.shape[1]},); got shape {arr.shape}")
+        shares[name] = arr
     child_l = np.exp(child_log_survival(mx, srb, first_year))
     n_c = last_cohort - first_cohort + 1
     shape = (n_c, A_MAX + 1)
@@ -168,7 +182,8 @@ def run_region_cohorts(
     k.run_cohorts(
         first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
         np.ascontiguousarray(dur1, dtype=np.float64),
-        np.ascontiguousarray(rebirth_time, dtype=np.float64), child_l, union_age, FERT_MIN,
+        np.ascontiguousarray(rebirth_time, dtype=np.float64), shares["stop"], shares["sterile"],
+        child_l, union_age, FERT_MIN,
         FERT_MAX, LAM_MAX, q, out["new_d1"], out["ceb"], out["surv"], out["rebirth"],
         out["lam"], out["shortfall"], out["dn1"], out["dd1"], out["new_couple_d1"],
         out["lrel"],
@@ -243,6 +258,7 @@ def project_expected(
         coh = run_region_cohorts(
             bundle.mx[r], bundle.asfr[r], bundle.srb, bundle.first_year, parity.rel[r],
             parity.dur1, parity.rebirth_time, parity.union_age, first_cohort, last_cohort,
+            stop=parity.stop[r], sterile=parity.sterile[r],
         )
         # intensity on the rate grid (year = cohort + age), for the microsimulation
         grid_years = bundle.years
@@ -313,6 +329,8 @@ def project_expected(
         dur1=parity.dur1,
         rebirth_time=parity.rebirth_time,
         first_year=bundle.first_year,
+        stop=parity.stop,
+        sterile=parity.sterile,
     )
     return ExpectedResult(
         regions=bundle.regions,

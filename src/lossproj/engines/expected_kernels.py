@@ -92,6 +92,8 @@ def cohort_process(
     rel,
     dur1,
     rebirth_time,
+    stop,
+    sterile,
     child_l,
     union_age,
     fert_min,
@@ -119,6 +121,10 @@ def cohort_process(
     rel : ndarray [N_TRANSITIONS, Y] — relative parity-progression levels (rel[0] = 1)
     dur1 : ndarray [D] — multiplier of the 1→2 hazard by the child's age
     rebirth_time : ndarray [S] — multiplier of the rebirth hazard by years since the loss
+    stop : ndarray [Y] — share of first births after which the mother has no next birth while
+        the child lives (she may still replace the child after its death)
+    sterile : ndarray [Y] — share of the women reaching ``fert_min`` in the year who never bear
+        a child
     child_l : ndarray [B, A+1] — survival of a child of birth-cohort index ``b − first_year``
         from birth to age ``d`` (sex-mixed; ``d = 0`` is the first reference date)
 
@@ -139,6 +145,8 @@ def cohort_process(
     cohort = first_cohort + c
 
     n1 = np.zeros(n_fert)  # by mother's age at the birth (index a_birth − fert_min)
+    n1s = np.zeros(n_fert)  # the same, mothers who stopped after the first birth
+    n1s_next = np.zeros(n_fert)
     d1 = np.zeros(n_s)
     eb = np.zeros(n_fert)  # expected births by mother's age at the birth
     dn1 = np.zeros(n_fert)
@@ -148,6 +156,7 @@ def cohort_process(
     levels = np.zeros(n_fert + n_s + 3)
 
     p0 = 1.0
+    p0s = 0.0  # sterile: never a birth
     p2 = 0.0
     p3 = 0.0
     ceb = 0.0
@@ -162,11 +171,11 @@ def cohort_process(
         # --- record the state at reference t ---
         s_n1 = 0.0
         for j in range(n_fert):
-            s_n1 += n1[j]
+            s_n1 += n1[j] + n1s[j]
         s_d1 = 0.0
         for s in range(n_s):
             s_d1 += d1[s]
-        q_out[c, a, P0] = p0
+        q_out[c, a, P0] = p0 + p0s
         q_out[c, a, N1] = s_n1
         q_out[c, a, D1] = s_d1
         q_out[c, a, P2] = p2
@@ -194,8 +203,12 @@ def cohort_process(
 
         # --- fertility in the step t -> t+1 ---
         fertile = fert_min <= a <= fert_max
+        if a == fert_min:
+            p0s = p0 * sterile[y]
+            p0 -= p0s
         lam = 0.0
         if fertile:
+            # women with hazard 0 (sterile, stopped) bear none of the births: not in the solve
             n = 0
             weights[n] = p0
             levels[n] = rel[0, y]
@@ -235,7 +248,8 @@ def cohort_process(
         # one child alive: birth of a second, or the child's death
         for j in range(n_fert):
             n1_next[j] = 0.0
-            if n1[j] <= 0.0 and dn1[j] <= 0.0:
+            n1s_next[j] = 0.0
+            if n1[j] <= 0.0 and n1s[j] <= 0.0 and dn1[j] <= 0.0:
                 continue
             b = cohort + fert_min + j + 1
             d = t - b
@@ -250,7 +264,8 @@ def cohort_process(
             births += born
             stay = n1[j] - born
             n1_next[j] = stay * sv
-            entered += stay * (1.0 - sv)
+            n1s_next[j] = n1s[j] * sv
+            entered += (stay + n1s[j]) * (1.0 - sv)
             # couples whose wife has died: only the child's survival
             died = dn1[j] * (1.0 - sv)
             dn1[j] -= died
@@ -278,7 +293,8 @@ def cohort_process(
             jb = a - fert_min
             bi = min(max(t + 1 - first_year, 0), child_l.shape[0] - 1)
             l0 = child_l[bi, 0]
-            n1_next[jb] += b0 * l0
+            n1_next[jb] += b0 * l0 * (1.0 - stop[y])
+            n1s_next[jb] += b0 * l0 * stop[y]
             entered += b0 * (1.0 - l0)
         d1_next[0] += entered
         if fertile:
@@ -295,7 +311,8 @@ def cohort_process(
         new_couple = entered * lrel + widowed_losses
         for j in range(n_fert):
             n1[j] = n1_next[j]
-            dn1[j] += n1_next[j] * widowed
+            n1s[j] = n1s_next[j]
+            dn1[j] += (n1_next[j] + n1s_next[j]) * widowed
         tot_d1 = 0.0
         for s in range(n_s):
             d1[s] = d1_next[s]
@@ -316,6 +333,8 @@ def run_cohorts(
     rel,
     dur1,
     rebirth_time,
+    stop,
+    sterile,
     child_l,
     union_age,
     fert_min,
@@ -338,7 +357,7 @@ def run_cohorts(
     for c in prange(n_c):
         cohort_process(
             c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, rebirth_time,
-            child_l, union_age, fert_min, fert_max, lam_max, q_out, new_d1_out, ceb_out,
+            stop, sterile, child_l, union_age, fert_min, fert_max, lam_max, q_out, new_d1_out, ceb_out,
             surv_out, rebirth_out, lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out,
             lrel_out,
         )

@@ -136,6 +136,11 @@ class MicroInputs:
         Multiplies weighted counts of women (sex 0) and husbands (sex 1) by reference year and
         age, as the expected-value engine scales its back-projected population
         (docs/model.md); default 1.
+    stop : ndarray, shape (R, Y), optional
+        Share [-] of first births in the step starting in rate year ``y`` after which the mother
+        stops: no next birth while that child lives; default 0.
+    sterile : ndarray, shape (R, C), optional
+        Share [-] of the women of cohort ``first_cohort + c`` who never bear a child; default 0.
     """
 
     mx: np.ndarray
@@ -157,6 +162,18 @@ class MicroInputs:
     birth_mx: np.ndarray | None = None
     population_factor: np.ndarray | None = None
     frailty_sd: float = 0.0
+    stop: np.ndarray | None = None
+    sterile: np.ndarray | None = None
+
+    def stop_shares(self, r: int) -> np.ndarray:
+        """Stop shares of region ``r`` by rate year (zeros when not given)."""
+        n_y = self.mx.shape[2]
+        return np.zeros(n_y) if self.stop is None else np.ascontiguousarray(self.stop[r], dtype=np.float64)
+
+    def sterile_shares(self, r: int) -> np.ndarray:
+        """Sterile shares of region ``r`` by cohort index (zeros when not given)."""
+        n_c = self.last_cohort - self.first_cohort + 1
+        return np.zeros(n_c) if self.sterile is None else np.ascontiguousarray(self.sterile[r], dtype=np.float64)
 
     @property
     def n_regions(self) -> int:
@@ -231,12 +248,17 @@ def validate_inputs(inp: MicroInputs) -> None:
     _check(0 <= inp.first_cohort and inp.out_last_year + 1 < COHORT_LIMIT,
            f"years must lie in 0..{COHORT_LIMIT - 2} for the random-number counter")  # fmt: skip
     lo, hi = fertile_ages(inp)
-    _check(mk.DRAW_FRAILTY > mk.DRAW_FIRST_BIRTH + mk.DRAWS_PER_BIRTH * (hi - lo + 2),
+    _check(mk.DRAW_STOP > mk.DRAW_FIRST_BIRTH + mk.DRAWS_PER_BIRTH * (hi - lo + 2),
            f"fertile ages {lo}..{hi} allow more births than the random-number counter holds")  # fmt: skip
     _check(0 <= inp.eligibility_age <= OUTPUT_AGE_MAX,
            f"eligibility_age {inp.eligibility_age} outside 0..{OUTPUT_AGE_MAX}")  # fmt: skip
     _check(OUTPUT_AGE_MAX <= a_max, f"A_MAX {a_max} is below the output open age {OUTPUT_AGE_MAX}")
     _check(0.0 <= float(inp.frailty_sd) <= 3.0, f"frailty_sd {inp.frailty_sd} outside 0..3")
+    for name, shape in (("stop", (n_r, n_y)), ("sterile", (n_r, n_c))):
+        arr = getattr(inp, name)
+        if arr is not None:
+            _check_array(name, arr, shape)
+            _check(bool(np.all(arr <= 1.0)), f"MicroInputs.{name} must be shares <= 1 everywhere")
     if inp.birth_mx is not None:
         _check_array("birth_mx", inp.birth_mx, inp.mx.shape[:3])
     if inp.population_factor is not None:
@@ -525,6 +547,8 @@ def simulate_counts_region(
     per_call = blocks_per_chunk or max(n_w, -(-n_blk // 100))
     dur1 = np.ascontiguousarray(inp.dur1, dtype=np.float64)
     rebirth_time = np.ascontiguousarray(inp.rebirth_time, dtype=np.float64)
+    stop = inp.stop_shares(r)
+    sterile = inp.sterile_shares(r)
     for lo in range(0, n_blk, per_call):
         hi = min(n_blk, lo + per_call)
         mk.run_blocks(
@@ -534,7 +558,7 @@ def simulate_counts_region(
             tab.lc.reshape(-1, tab.lc.shape[-1]), tab.lc_hi, tab.child_b0, tab.gap_cdf,
             tab.hk, tab.hc, dur1, rebirth_time, tab.p_boy, tab.gw, tab.gh, tab.gc,
             tab.h_alive_max, max(0, fert_hi - fert_lo + 1),
-            acc_w, acc_m, acc_e, float(inp.frailty_sd),
+            acc_w, acc_m, acc_e, float(inp.frailty_sd), stop, sterile,
         )  # fmt: skip
         if progress is not None:
             progress(int(blocks[lo:hi, 2].sum()))

@@ -14,7 +14,7 @@ from lossproj.engines import micro
 from lossproj.engines.expected import ExpectedResult
 from lossproj.engines.population import PopulationArrays, project_population, step_mortality
 from lossproj.errors import LossprojWarning
-from lossproj.rates.bundle import A_OUT, ParityModel, RateBundle
+from lossproj.rates.bundle import A_OUT, FERT_MIN, ParityModel, RateBundle
 
 #: Extra variables of the microsimulation (DESIGN.md §1; docs/model.md).
 MICRO_VARIABLES: dict[str, dict[str, str]] = {
@@ -66,6 +66,8 @@ def micro_inputs(
     if bundle.back_projection_factor is not None:
         yi = np.arange(first_year, last_year + 1) - bundle.first_year
         factor = np.ascontiguousarray(bundle.back_projection_factor[:, yi, : A_OUT + 1])
+    # the sterile share of a cohort is that of the year it reaches FERT_MIN (expected engine)
+    y_fert = np.clip(cohorts + FERT_MIN - bundle.first_year, 0, bundle.mx.shape[2] - 1)
     return micro.MicroInputs(
         mx=np.ascontiguousarray(step_mortality(bundle.mx)),
         lam=np.ascontiguousarray(expected.hazards.lam),
@@ -86,6 +88,8 @@ def micro_inputs(
         birth_mx=np.ascontiguousarray(bundle.mx[..., 0]),
         population_factor=factor,
         frailty_sd=float(frailty_sd),
+        stop=np.ascontiguousarray(parity.stop, dtype=float),
+        sterile=np.ascontiguousarray(parity.sterile[:, y_fert], dtype=float),
     )
 
 

@@ -38,7 +38,13 @@ Sampling scheme (see docs/model.md for the model itself)
   were measured and gave no gain: the step loop is short and not the bottleneck).
 - Draw numbers per woman: 0 her death, 1 husband's age gap, 2 husband's death, and for her
   ``k``-th birth (k = 0, 1, ...) ``3 + 3k`` the waiting time, ``4 + 3k`` the child's sex,
-  ``5 + 3k`` the child's death; ``DRAW_FRAILTY`` (the last draw number) her shared frailty.
+  ``5 + 3k`` the child's death; ``DRAW_FRAILTY`` (the last draw number) her shared frailty,
+  ``DRAW_STERILE`` whether she is sterile and ``DRAW_STOP`` whether she stops after her first
+  child (the two draws before it).
+- Sterility and stopping (docs/model.md): a woman of cohort index ``ci`` is sterile with
+  probability ``sterile[ci]`` and then has no birth; after a first birth in the step starting
+  in year ``t`` she stops with probability ``stop[t - year0]``: her N1 hazard is 0 (the clock
+  does not run while the child lives), her rebirth hazard after its death is everyone's.
 - Optional shared frailty (``frailty_sd > 0``, off by default): a lognormal ``Z`` (mean 1,
   log-sd ``frailty_sd``) multiplies the death hazards of the woman and of each of her
   children; with survival tables ``L`` this is the transformed uniform ``u^(1/Z)``.
@@ -91,6 +97,10 @@ DRAW_HUSBAND_DEATH = 2
 DRAW_FIRST_BIRTH = 3
 #: Draw of the mother's shared frailty (the last draw number, beyond every birth's draws).
 DRAW_FRAILTY = DRAW_LIMIT - 1
+#: Draw deciding whether she is sterile (never bears a child).
+DRAW_STERILE = DRAW_LIMIT - 2
+#: Draw deciding whether she stops after her first child (no next birth while it lives).
+DRAW_STOP = DRAW_LIMIT - 3
 DRAWS_PER_BIRTH = 3
 
 _BIG = 1 << 30
@@ -171,7 +181,7 @@ def _couple(acc_w, acc_m, w, qw, qm, ci, gi, lo, hi, c, tdw, tu, tdh, t0, t1):
 def simulate_woman(
     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
     hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
-    bs, es, acc_w, acc_m, acc_e, frailty_sd,
+    bs, es, acc_w, acc_m, acc_e, frailty_sd, stop, sterile,
 ):  # fmt: skip
     """Simulate woman ``i`` of cohort index ``ci`` and add her counts (see module docstring).
 
@@ -184,7 +194,7 @@ def simulate_woman(
     Survival tables are 2-D:
     ``lw[ci]``, ``lh[ci * G + gi]``, ``lc[sex * NB + bi]``, with guide tables ``gw``, ``gh``,
     ``gc`` of the same rows; ``h_alive_max[ci]`` bounds the chance that her husband (any gap)
-    is alive at ``t0``.
+    is alive at ``t0``; ``stop`` (by rate year) and ``sterile`` (by cohort index) are shares.
     """
     first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0 = dims
     c = first_cohort + ci
@@ -224,7 +234,10 @@ def simulate_woman(
     a_end = min(fert_hi, tdw - 1 - c, t1 - 1 - c)
     if a_end < a:
         return  # no fertile step: no births, nothing more to count
+    if sterile[ci] > 0.0 and uniform(key, c, i, DRAW_STERILE) < sterile[ci]:
+        return  # sterile: no births, nothing more to count
     nb = 0
+    stopped = False
     u_clock = uniform(key, c, i, DRAW_FIRST_BIRTH)
     while a <= a_end:
         born = False
@@ -234,6 +247,8 @@ def simulate_woman(
             e_clock = -math.log(1.0 - u_clock)
             a_n1 = min(a_end, es[0] - c - 1)
             hsum = 0.0
+            if stopped:
+                a = max(a, a_n1 + 1)  # no next birth while the child lives
             while a <= a_n1:
                 hsum += hk[1, ci, a] * dur1[min(c + a - bs[0], nd - 1)]
                 if hsum > e_clock:
@@ -271,6 +286,8 @@ def simulate_woman(
         u = uniform(key, c, i, draw + 2)
         if frailty_sd > 0.0:
             u = u**inv_z
+        if nb == 0 and stop[t - year0] > 0.0:
+            stopped = uniform(key, c, i, DRAW_STOP) < stop[t - year0]
         bs[nb] = b
         row = sex * lc_hi.shape[0] + bi
         es[nb] = b + first_at_or_below_guided(lc, gc, row, u, lc_hi[bi])
@@ -320,7 +337,7 @@ def run_blocks(
     blocks, blk_lo, blk_hi, key, first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi,
     lw, lw_hi, lh, lh_hi, lc, lc_hi, child_b0, gap_cdf,
     hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max, max_births,
-    acc_w, acc_m, acc_e, frailty_sd=0.0,
+    acc_w, acc_m, acc_e, frailty_sd, stop, sterile,
 ):  # fmt: skip
     """Simulate the women of blocks ``blk_lo .. blk_hi-1``, adding into the accumulators.
 
@@ -340,7 +357,7 @@ def run_blocks(
                 simulate_woman(
                     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
                     hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
-                    bs, es, acc_w, acc_m, acc_e, frailty_sd,
+                    bs, es, acc_w, acc_m, acc_e, frailty_sd, stop, sterile,
                 )  # fmt: skip
 
 

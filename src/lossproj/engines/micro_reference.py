@@ -85,6 +85,7 @@ def simulate_reference_region(
     mx, lam, rel = inp.mx[r], inp.lam[r], inp.rel[r]
     m_birth = mx[:, :, 0] if inp.birth_mx is None else inp.birth_mx[r]
     nd, ns = inp.dur1.size, inp.rebirth_time.size
+    stop, sterile = inp.stop_shares(r), inp.sterile_shares(r)
     ages = np.arange(a_max + 1)
 
     def female(t: int, a: int) -> float:
@@ -117,15 +118,19 @@ def simulate_reference_region(
             # births, one step at a time while she is alive at the start of the step
             births: list[int] = []
             deaths: list[int] = []
+            fecund = not u[mk.DRAW_STERILE] < sterile[ci]
+            stopped = False
             u_clock = u[mk.DRAW_FIRST_BIRTH]
             clock = -math.log(1.0 - u_clock)
             hsum = 0.0
             start = c  # reference year at which the current clock started
-            for t in range(c, min(tdw, t1, c + a_max + 1)):
+            for t in range(c, min(tdw, t1, c + a_max + 1) if fecund else c):
                 a = t - c
                 y = t - y0
                 nb = len(births)
                 in_d1 = False
+                if nb == 1 and t < deaths[0] and stopped:
+                    continue  # she stopped after her first child: no birth while it lives
                 if nb == 1 and t < deaths[0]:
                     hsum += lam[y, a] * rel[1, y] * inp.dur1[min(t - births[0], nd - 1)]
                     due = hsum > clock
@@ -148,6 +153,8 @@ def simulate_reference_region(
                 u_child = u[draw + 2] ** inv_z if inp.frailty_sd > 0.0 else u[draw + 2]
                 e = _death_year(u_child, b, 0, male if sex else female, a_max, t1,
                                 surv0=math.exp(-0.5 * m_birth[sex, t - y0]))  # fmt: skip
+                if nb == 0:
+                    stopped = bool(u[mk.DRAW_STOP] < stop[y])
                 births.append(b)
                 deaths.append(e)
                 u_clock = u[draw + mk.DRAWS_PER_BIRTH]

@@ -139,6 +139,11 @@ class ParityModel:
     gap_values : ndarray [G] int — husband's age minus wife's age [years]
     gap_pmf : ndarray [G] — probability of each gap
     eligibility_age : int — age from which a strict shidu parent is eligible [years]
+    stop : ndarray [R, Y] — share of first births in the step starting in the year after which
+        the mother stops: no next birth while the child lives, replacement after its death as
+        for every mother [share]; default 0
+    sterile : ndarray [R, Y] — share of the women reaching age ``FERT_MIN`` in the year who
+        never bear a child [share]; default 0
     """
 
     rel: np.ndarray
@@ -148,10 +153,19 @@ class ParityModel:
     gap_values: np.ndarray
     gap_pmf: np.ndarray
     eligibility_age: int = 49
+    stop: np.ndarray | None = None
+    sterile: np.ndarray | None = None
 
     def __post_init__(self):
         if self.rel.ndim != 3 or self.rel.shape[1] != 5:
             raise ValueError(f"ParityModel.rel must have shape [R, 5, Y]; got {self.rel.shape}")
+        shape = (self.rel.shape[0], self.rel.shape[2])
+        for name in ("stop", "sterile"):
+            arr = getattr(self, name)
+            arr = np.zeros(shape) if arr is None else np.asarray(arr, dtype=float)
+            if arr.shape != shape or not np.all((arr >= 0.0) & (arr <= 1.0)):
+                raise ValueError(f"ParityModel.{name} must be shares in [0, 1] of shape [R, Y] = {shape}")
+            object.__setattr__(self, name, arr)
         for name in ("rel", "dur1", "rebirth_time", "gap_pmf"):
             arr = getattr(self, name)
             if not np.all(np.isfinite(arr)) or np.any(arr < 0):
