@@ -29,7 +29,7 @@ from lossproj.regions import NATIONAL, PROVINCE_NAMES, closest_names
 Engine = Literal["expected", "micro"]
 Bundle = Literal["china", "sweden"]
 FertilityVariant = Literal["medium", "low", "high"]
-ProvinceRule = Literal["census_2020_ratio", "census_2020_ratio_ceb"]
+ProvinceRule = Literal["census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb"]
 ProvinceLevels = Literal["census_differential", "census_levels"]
 ShockSex = Literal["both", "female", "male"]
 AllowanceSchedule = Literal["national", "guangzhou", "none"]
@@ -37,7 +37,8 @@ AllowanceSchedule = Literal["national", "guangzhou", "none"]
 ENGINES: tuple[str, ...] = ("expected", "micro")
 BUNDLES: tuple[str, ...] = ("china", "sweden")
 FERTILITY_VARIANTS: tuple[str, ...] = ("medium", "low", "high")
-PROVINCE_RULES: tuple[str, ...] = ("census_2020_ratio", "census_2020_ratio_ceb")
+PROVINCE_RULES: tuple[str, ...] = (
+    "census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb")
 PROVINCE_LEVELS: tuple[str, ...] = ("census_differential", "census_levels")
 SHOCK_SEXES: tuple[str, ...] = ("both", "female", "male")
 ALLOWANCE_SCHEDULES: tuple[str, ...] = ("national", "guangzhou", "none")
@@ -229,6 +230,12 @@ class PolicyEra:
         Levels of the transitions one→two, two→three, three→more and after the loss of an
         only child [relative level].
     source : str
+    stop_after_first : float
+        Share of first births in the era after which the mother has no next birth while the
+        child lives (she may still replace it after its death) [share]; default 0.
+    sterile : float
+        Share of the women reaching age 15 in the era who never bear a child [share];
+        default 0.
     """
 
     name: str
@@ -239,6 +246,8 @@ class PolicyEra:
     fourth_plus: float
     rebirth: float
     source: str = ""
+    stop_after_first: float = 0.0
+    sterile: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -455,7 +464,9 @@ _TOP_KEYS = ("base", *_SECTIONS)
 _QUANTITY_KEYS = ("value", "unit", "source")
 _SHOCK_KEYS = ("first_year", "last_year", "age_min", "age_max", "sex", "multiplier", "source")
 _ERA_KEYS = ("name", "first_year", "last_year", "second", "third", "fourth_plus", "rebirth",
-             "source")
+             "source", "stop_after_first", "sterile")
+#: Era keys that may be left out (the rest are required in every era).
+_ERA_OPTIONAL = ("source", "stop_after_first", "sterile")
 _TFR_KEYS = ("years", "tfr", "source")
 _GAP_KEYS = ("gaps", "probabilities", "source")
 _GUANGZHOU_KEYS = ("monthly", "supplement", "supplement_age_male", "supplement_age_female",
@@ -1034,8 +1045,8 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
                            "third, fourth_plus, rebirth}")
             eras.append(_MISSING)
             continue
-        for key in _ERA_KEYS[:-1]:
-            if key not in item:
+        for key in _ERA_KEYS:
+            if key not in item and key not in _ERA_OPTIONAL:
                 r.problems.add(f"{p}.{key}", _MISSING, "required in every era")
         name = r.string(item.get("name", _MISSING), f"{p}.name", nonempty=True)
         fy = r.number(item.get("first_year", _MISSING), f"{p}.first_year", integer=True,
@@ -1046,10 +1057,14 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
                            allowed="a relative level must be >= 0 (childless women = 1)")
                   for k in ("second", "third", "fourth_plus", "rebirth")]
         source = r.string(item.get("source", ""), f"{p}.source")
+        shares = [r.number(item.get(k, 0.0), f"{p}.{k}", lo=0, hi=1, unit="share",
+                           allowed="a share must be in 0..1")
+                  for k in ("stop_after_first", "sterile")]
         if _all_present(fy, ly) and fy > ly:
             r.problems.add(f"{p}.first_year", fy, f"must not be after last_year = {ly}")
-        if _all_present(name, fy, ly, source, *levels):
-            eras.append(PolicyEra(name, fy, ly, *levels, source=source))
+        if _all_present(name, fy, ly, source, *levels, *shares):
+            eras.append(PolicyEra(name, fy, ly, *levels, source=source, stop_after_first=shares[0],
+                                  sterile=shares[1]))
         else:
             eras.append(_MISSING)
     if any(e is _MISSING for e in eras):

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from lossproj import data
+from lossproj.errors import DataError
 from lossproj.paths import packaged_data_dir
 from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel, RateBundle
 
@@ -16,6 +17,8 @@ WPP_LAST_ESTIMATE_YEAR = 2023
 #: up to the ages at which the model's children can die before their parents matter).
 CHILD_AGES = (0, 49)
 TRANSITIONS = ("first", "second", "third", "fourth_plus", "rebirth")
+#: Era parameters that are shares of women, not relative levels (docs/model.md).
+SHARES = ("stop_after_first", "sterile")
 #: First year of the eras whose levels carry provincial multipliers (one-child policy on).
 PROVINCIAL_RULES_FROM = 1980
 #: Packaged table of fitted parity levels (written by scripts/calibrate_parity.py).
@@ -86,6 +89,11 @@ def calibrated_levels() -> tuple[dict, dict]:
     provinces: dict = {}
     for row in table.itertuples(index=False):
         if row.kind == "era":
+            if row.parameter in SHARES and not 0.0 <= float(row.value) <= 1.0:
+                raise DataError(
+                    f"{CALIBRATION_TABLE}: era {row.name!r} parameter {row.parameter!r} is "
+                    f"{row.value}; a share must be in 0..1"
+                )
             eras.setdefault(row.name, {})[row.parameter] = float(row.value)
         elif row.kind == "province":
             key = "third" if row.parameter.startswith("third") else "second"
@@ -111,6 +119,8 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     n_r = len(bundle.regions)
     rel = np.zeros((n_r, 5, years.size))
     rel[:, 0] = 1.0
+    stop = np.zeros((n_r, years.size))
+    sterile = np.zeros((n_r, years.size))
     fitted_eras, fitted_prov = ({}, {})
     if p.province_one_child_multiplier == "calibrated":
         fitted_eras, fitted_prov = calibrated_levels()
@@ -130,7 +140,11 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
             "third": era.third,
             "fourth_plus": era.fourth_plus,
             "rebirth": era.rebirth,
+            "stop_after_first": era.stop_after_first,
+            "sterile": era.sterile,
         } | levels.get(era.name, {})
+        stop[:, sel] = values["stop_after_first"]
+        sterile[:, sel] = values["sterile"]
         rel[:, 1, sel] = values["second"]
         rel[:, 2, sel] = values["third"]
         rel[:, 3, sel] = values["fourth_plus"]
@@ -150,11 +164,15 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
             )
         nearest = idx[np.abs(np.arange(years.size)[:, None] - idx[None, :]).argmin(axis=1)]
         rel[:, 1:] = rel[:, 1:, nearest]
+        stop = stop[:, nearest]
+        sterile = sterile[:, nearest]
     if not p.replacement:
         rel[:, 4] = 0.0
     if config.rates.time_invariant_year is not None:
         i = bundle.year_index(config.rates.time_invariant_year)
         rel[:] = rel[:, :, i : i + 1]
+        stop[:] = stop[:, i : i + 1]
+        sterile[:] = sterile[:, i : i + 1]
 
     gap_values, gap_pmf = _spouse_gap(config)
     return ParityModel(
@@ -165,6 +183,8 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
         gap_values=gap_values,
         gap_pmf=gap_pmf,
         eligibility_age=int(config.family.eligibility_age),
+        stop=stop,
+        sterile=sterile,
     )
 
 

@@ -10,7 +10,13 @@ import numpy as np
 from lossproj import data, regions
 from lossproj.engines.population import project_population
 from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, RateBundle
-from lossproj.rates.fertility import ceb_adjusted_asfr, provincial_asfr
+from lossproj.rates.fertility import (
+    CEB_LAST_AGE,
+    ceb_adjusted_asfr,
+    mean_ceb,
+    provincial_asfr,
+    relative_ceb_target,
+)
 from lossproj.rates.mortality import provincial_mx
 
 #: First year of the rate grid: mothers of every cohort alive at 100 in 1990 are followed.
@@ -65,8 +71,11 @@ def china_bundle(
     province_levels : {"census_differential", "census_levels"} — provincial mortality option
         (:func:`lossproj.rates.mortality.provincial_mx`)
     fertility_variant : {"medium", "low", "high"} — WPP 2024 variant of national fertility
-    province_rule : {"census_2020_ratio", "census_2020_ratio_ceb"} — provincial fertility rule
-        (docs/configuration.md)
+    province_rule : {"census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb"}
+        — provincial fertility rule (docs/configuration.md; :mod:`lossproj.rates.fertility`).
+        ``census_2020_relative_ceb`` takes the WPP-implied national mean children ever born
+        over the women 15–64 of the 2020 census national row (region ``China``; it equals the
+        sum of the provinces) and weights each province by its own women 15–64.
     last_year : int — last year of the grid (≤ 2100)
     """
     mx_nat = data.mortality_national()  # (sex, year, age)
@@ -88,19 +97,36 @@ def china_bundle(
         "Provincial fertility: WPP 2024 national ASFR times each province's 2020 census "
         "age ratio, provincial/national TFR ratio of 2020 held in every year."
     )
-    if province_rule == "census_2020_ratio_ceb":
-        women = data.base_population(2020).sel(region=list(regions.PROVINCE_NAMES), sex="female")
-        ceb = data.mean_ceb_2020().set_index("region").loc[list(regions.PROVINCE_NAMES)]
+    if province_rule in ("census_2020_ratio_ceb", "census_2020_relative_ceb"):
+        women = data.base_population(2020).sel(sex="female", age=slice(FERT_MIN, CEB_LAST_AGE))
+        ceb = data.mean_ceb_2020().set_index("region")["mean_children_ever_born"]
+        target = ceb.loc[list(regions.PROVINCE_NAMES)].values
+        if province_rule == "census_2020_relative_ceb":
+            # national women 15-64 of 2020 (the census national row, = the sum of provinces)
+            implied = float(mean_ceb(f_nat.values, f_years, women.sel(region=regions.NATIONAL).values))
+            target = relative_ceb_target(target, float(ceb.loc[regions.NATIONAL]), implied)
         asfr_p, k = ceb_adjusted_asfr(
-            asfr_p, f_years, women.sel(age=slice(15, 64)).values, ceb["mean_children_ever_born"].values
+            asfr_p, f_years, women.sel(region=list(regions.PROVINCE_NAMES)).values, target
         )
-        fert_note += (
-            " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
-            "to the 2020 census mean children ever born of women 15-64 (factors "
-            f"{k.min():.2f}..{k.max():.2f})."
-        )
+        if province_rule == "census_2020_ratio_ceb":
+            fert_note += (
+                " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
+                "to the 2020 census mean children ever born of women 15-64 (factors "
+                f"{k.min():.2f}..{k.max():.2f})."
+            )
+        else:
+            fert_note += (
+                " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
+                "so that the mean children ever born of its women 15-64 in 2020 is its 2020 "
+                f"census mean relative to the census national mean ({ceb.loc[regions.NATIONAL]:.2f}) "
+                f"times the national mean implied by WPP 2024 fertility ({implied:.3f}) (factors "
+                f"{k.min():.2f}..{k.max():.2f})."
+            )
     elif province_rule != "census_2020_ratio":
-        raise ValueError(f"unknown province_rule {province_rule!r}; allowed: census_2020_ratio, census_2020_ratio_ceb")
+        raise ValueError(
+            f"unknown province_rule {province_rule!r}; allowed: census_2020_ratio, "
+            "census_2020_ratio_ceb, census_2020_relative_ceb"
+        )
     asfr = _extend(_ages_to_grid(asfr_p, FERT_MIN), f_years, GRID_FIRST_YEAR, last_year)
     asfr[..., FERT_MAX + 1 :] = 0.0
 

@@ -29,6 +29,20 @@ cannot show provinces converging or diverging, and before 2020 it projects today
 (e.g. Beijing's late childbearing, Tibet's high fertility) onto the past, when provincial
 differences were larger (one-child rules differed by province). The provincial rates are not
 constrained to add up to national births.
+
+**Rules ``census_2020_ratio_ceb`` and ``census_2020_relative_ceb``** (:func:`ceb_adjusted_asfr`).
+The census-ratio rates of each province are scaled before 2020 (fully up to 2010, fading to
+none in 2020) so that the mean children ever born (CEB) of its women 15–64 in 2020
+(:func:`mean_ceb`) hits a target. ``census_2020_ratio_ceb`` targets the census mean
+:math:`C_r`; ``census_2020_relative_ceb`` targets (:func:`relative_ceb_target`)
+
+.. math::  C_r^{*} = \\frac{C_r}{C^{N}} \\, \\overline{\\mathrm{CEB}}^{N}_{\\mathrm{WPP}},
+
+the census pattern across provinces (:math:`C^N` the census national mean) at the level that
+WPP's national fertility history implies for the national women 15–64 of 2020. The census
+reports fewer children than WPP's history implies (the bundle's assumption note gives both),
+so the first rule lowers national births before 2020 below WPP's; the second keeps the
+women-weighted national mean CEB at WPP's level (up to the rounding of the census table).
 """
 
 from __future__ import annotations
@@ -41,6 +55,9 @@ Rule = Literal["census_2020_ratio"]
 
 #: First and last single age of the fertility schedules [years].
 FIRST_AGE, LAST_AGE = 15, 49
+#: Oldest age of the women whose mean children ever born the 2020 census reports [years]
+#: (women 15–64; data/mean_ceb_2020.csv).
+CEB_LAST_AGE = 64
 _WIDTH = 5
 
 
@@ -163,20 +180,114 @@ def provincial_asfr(
     return out
 
 
+def mean_ceb(asfr, years, women, census_year: int = 2020) -> np.ndarray:
+    """Mean children ever born of women 15–64 at a census implied by a fertility history.
+
+    Parameters
+    ----------
+    asfr : array_like
+        Rates at ages 15..49 [births per woman per year], shape ``(..., year, 35)``.
+    years : array_like
+        Calendar years of ``asfr`` [year], shape ``(year,)``, consecutive.
+    women : array_like
+        Women aged 15..64 at the census [persons], shape ``(..., 50)``; the weights.
+    census_year : int
+        Year of the census [year].
+
+    Returns
+    -------
+    ndarray
+        Mean children ever born [children per woman], shape ``(...)``.
+
+    Raises
+    ------
+    ValueError
+        If ``asfr`` starts after the year a woman of 64 at the census was 15.
+
+    Notes
+    -----
+    A woman aged :math:`a` at the census has had a birth in each one-year step starting at ages
+    :math:`x = 15, …, \\min(a, 50) − 1`, in year :math:`T − a + x` (:math:`T` = census year), so
+
+    .. math::  \\overline{\\mathrm{CEB}} = \\sum_{a=15}^{64} W_a \\sum_{x=15}^{\\min(a,50)-1}
+               f(T - a + x, x) \\Big/ \\sum_{a=15}^{64} W_a .
+
+    Mortality and migration of the mothers are ignored (each census woman is credited with
+    the rates of her cohort). The value is linear in ``asfr``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = np.full((60, 35), 0.05)          # 0.05 births per woman-year, years 1961..2020
+    >>> w = np.zeros(50); w[[1, 49]] = 1.0   # one woman aged 16, one aged 64
+    >>> round(float(mean_ceb(f, np.arange(1961, 2021), w)), 6)  # (1 + 35) * 0.05 / 2
+    0.9
+    """
+    asfr = np.asarray(asfr, dtype=float)
+    years = np.asarray(years)
+    w = np.asarray(women, dtype=float)
+    total = np.zeros(asfr.shape[:-2])
+    for i, a in enumerate(range(FIRST_AGE, CEB_LAST_AGE + 1)):
+        xs = np.arange(FIRST_AGE, min(a, LAST_AGE + 1))
+        if xs.size == 0:
+            continue
+        yi = census_year - a + xs - years[0]
+        if np.any(yi < 0):
+            raise ValueError(f"fertility years start after {census_year - a + xs[0]}, needed for the CEB check")
+        total += w[..., i] * asfr[..., yi, xs - FIRST_AGE].sum(axis=-1)
+    return total / w.sum(axis=-1)
+
+
+def relative_ceb_target(census_ceb, census_national_ceb, implied_national_ceb) -> np.ndarray:
+    """Provincial mean CEB targets: census ratio to the nation times an implied national mean.
+
+    Parameters
+    ----------
+    census_ceb : array_like
+        Census mean children ever born by region, women 15–64 [children per woman].
+    census_national_ceb : float
+        Census national mean children ever born, women 15–64 [children per woman].
+    implied_national_ceb : float
+        National mean children ever born implied by the national fertility history
+        (:func:`mean_ceb`) [children per woman].
+
+    Returns
+    -------
+    ndarray
+        Targets :math:`C_r^*` [children per woman] (module Notes).
+
+    Raises
+    ------
+    ValueError
+        If a national mean is not positive.
+
+    Examples
+    --------
+    >>> relative_ceb_target([1.0, 2.0], 1.25, 1.5).round(6).tolist()
+    [1.2, 2.4]
+    """
+    if not census_national_ceb > 0 or not implied_national_ceb > 0:
+        raise ValueError(
+            f"national mean CEB must be > 0; got census {census_national_ceb!r}, "
+            f"implied {implied_national_ceb!r}"
+        )
+    return np.asarray(census_ceb, dtype=float) / float(census_national_ceb) * float(implied_national_ceb)
+
+
 def ceb_adjusted_asfr(asfr, years, women_2020, target_ceb, census_year: int = 2020, full_until: int = 2010):
     """Scale each region's fertility before the census so that mean CEB of women 15–64 fits.
 
     Rates of year ``t`` are multiplied by ``1 + (k − 1)·g(t)``, with ``g = 1`` up to
     ``full_until``, falling linearly to 0 at ``census_year``, and 0 after. The mean children
-    ever born of women aged 15–64 at the census, ``Σ_a W_a Σ_{x<a} asfr[census − a + x, x] /
-    Σ_a W_a`` (a birth in the step starting at age ``x``), is linear in ``k``, so ``k`` is exact.
+    ever born of women aged 15–64 at the census (:func:`mean_ceb`) is linear in ``k``, so ``k``
+    is exact.
 
     Parameters
     ----------
     asfr : ndarray [R, Y, 35] — rates at ages 15..49 [births per woman per year]
     years : ndarray [Y] — calendar years of ``asfr``
     women_2020 : ndarray [R, 50] — women aged 15..64 at the census [persons]
-    target_ceb : ndarray [R] — census mean children ever born, women 15–64 [children per woman]
+    target_ceb : ndarray [R] — mean children ever born wanted, women 15–64 [children per woman]
 
     Returns
     -------
@@ -186,23 +297,9 @@ def ceb_adjusted_asfr(asfr, years, women_2020, target_ceb, census_year: int = 20
     years = np.asarray(years)
     g = np.clip((census_year - years) / float(census_year - full_until), 0.0, 1.0)
     g[years >= census_year] = 0.0
-    ages = np.arange(15, 65)
-    base = np.zeros(asfr.shape[0])
-    slope = np.zeros(asfr.shape[0])
     w = np.asarray(women_2020, dtype=float)
-    for i, a in enumerate(ages):
-        xs = np.arange(15, min(a, 50))
-        if xs.size == 0:
-            continue
-        yi = census_year - a + xs - years[0]
-        if np.any(yi < 0):
-            raise ValueError(f"fertility years start after {census_year - a + xs[0]}, needed for the CEB check")
-        vals = asfr[:, yi, xs - 15]  # (R, n)
-        base += w[:, i] * vals.sum(axis=1)
-        slope += w[:, i] * (vals * g[yi]).sum(axis=1)
-    total = w.sum(axis=1)
-    base /= total
-    slope /= total
+    base = mean_ceb(asfr, years, w, census_year)
+    slope = mean_ceb(asfr * g[None, :, None], years, w, census_year)
     k = 1.0 + (np.asarray(target_ceb, dtype=float) - base) / np.where(slope > 0, slope, np.nan)
     if np.any(~np.isfinite(k)) or np.any(k <= 0):
         raise ValueError(f"no positive fertility factor reproduces the census mean CEB: {k}")
