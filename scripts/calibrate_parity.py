@@ -26,15 +26,18 @@ TABLE_NOTES = {
         "**Source:** computed by lossproj itself (`lossproj.calibration.calibrate`, run by "
         "`scripts/calibrate_parity.py` on the baseline config) from the tables above. **Units:** "
         "`value` is a level of the birth hazard relative to the first-birth level of the same "
-        "year and age (kind `era`), or a provincial multiplier of the second-birth level "
+        "year and age (kind `era`, parameters `second`, `third`, `fourth_plus`), a share (kind "
+        "`era`: `stop_after_first`, of first births after which the mother stops while the "
+        "child lives; `sterile`, of the women reaching 15 in the era), or a provincial multiplier of the second-birth level "
         "(`second_multiplier`) and of the third-and-higher levels (`third_multiplier`) of every "
         "era from 1980 on (kind `province`). **Method:** least squares through the expected-value engine's own "
-        "state process, child mortality and replacement after loss on (see the module "
-        "docstring): national era levels to the Duan & Chen (2022) cohort parity shares "
+        "state process, child mortality and replacement after loss on, residuals in units of "
+        "their declared tolerance, soft-L1 loss (see the module docstring): national era "
+        "levels and shares to the Duan & Chen (2022) cohort parity shares "
         "(cohorts 1935+), the 2010/2020 census birth-order shares and the 2010 census "
         "order-specific fertility by age; provincial multipliers to each province's census "
-        "birth-order shares of 2010 and 2020. Era levels are bounded to 0.05..5, provincial "
-        "multipliers to 0.1..10. `lossproj calibrate` prints the fit against declared tolerances. The three-child era (2021+) has no "
+        "birth-order shares of 2010 and 2020. Era levels are bounded to 0.05..5, stop shares to "
+        "0..0.9, sterile shares to 0..0.1, provincial multipliers to 0.1..10. `lossproj calibrate` prints the fit against declared tolerances. The three-child era (2021+) has no "
         "target yet: its levels are the config's starting values."
     )
 }
@@ -46,6 +49,7 @@ def write_calibration(config_path: Path, out_dir: Path, report_dir: Path | None 
     config = load_config(config_path)
     result = calibration.calibrate(config)
     table = result.to_table()
+    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "parity_calibration.csv"
     tmp = path.with_suffix(".csv.tmp")
     table.to_csv(tmp, index=False, float_format="%.8g")
@@ -57,6 +61,7 @@ def write_calibration(config_path: Path, out_dir: Path, report_dir: Path | None 
         calibration.plot_fit(result.report).savefig(report_dir / "calibration.png", dpi=120)
     worst = result.report.reindex(result.report["residual"].abs().sort_values(ascending=False).index)
     logger.info("largest residuals:\n%s", worst.head(10).to_string(index=False))
+    logger.info("fit:\n%s", calibration.summarize_fit(result.report).to_string(index=False))
     return path
 
 

@@ -33,6 +33,9 @@ from lossproj.rates import assemble
 from lossproj.rates.bundle import FERT_MAX, FERT_MIN, RateBundle
 
 TRANSITIONS = ("second", "third", "fourth_plus")
+#: Era shares fitted with the levels (scenarios.SHARES): women who stop after the first child,
+#: sterile women.
+SHARES = ("stop_after_first", "sterile")
 #: Age at which cohort parity is read (end of childbearing in the model).
 COMPLETED_AGE = FERT_MAX + 1
 #: Census years of the birth-order tables; their births fall in the step ``year − 1 → year``.
@@ -43,6 +46,10 @@ WEIGHTS = {"cohort": 1.0, "order_share": 5.0, "order_asfr_2010": 3.0}
 #: cannot reproduce the few one-child and childless women of high-fertility cohorts, and
 #: without bounds the fit escapes to degenerate levels trying to.
 LOG_BOUNDS = (np.log(0.05), np.log(5.0))
+#: Bounds of the fitted shares [share of first births; share of women]: stopping is bounded
+#: below 0.9 (the one-child policy never stopped nine mothers in ten) and sterility below 0.1
+#: (primary sterility is a few per cent in any population).
+SHARE_BOUNDS = {"stop_after_first": (0.0, 0.9), "sterile": (0.0, 0.1)}
 #: Bounds of the provincial multipliers [dimensionless].
 PROVINCE_LOG_BOUNDS = (np.log(0.1), np.log(10.0))
 #: Tolerance of the cohort births of order 3+ per woman [children per woman] (about 5 % of
@@ -56,6 +63,17 @@ TOLERANCES = {
     "order-specific ASFR 2010 (census)": 0.01,
     "mean CEB women 15-64, 2020 (diagnostic)": 0.05,
 }
+#: Loss of the least squares on residuals in units of their tolerance (scipy least_squares):
+#: quadratic within the tolerance, linear beyond it, so that targets no parity model can meet
+#: (they conflict with the ASFR input; see ``attainable`` in the report) do not drag the fit.
+LOSS = "soft_l1"
+
+
+def _tolerance(target: str, group: str) -> float:
+    """Declared tolerance of a target row [units of the target]."""
+    return TOLERANCE_CCFR3PLUS if group.endswith("ccfr3plus") else TOLERANCES[target]
+
+
 #: Cohort targets only for cohorts whose childbearing lies in the rate data (from 1950 on).
 FIRST_TARGET_COHORT = 1935
 
@@ -75,8 +93,9 @@ class CalibrationResult:
 
     def to_table(self) -> pd.DataFrame:
         """Rows for ``data/parity_calibration.csv``."""
+        units = {"stop_after_first": "share of first births", "sterile": "share of women"}
         rows = [
-            ("era", era, t, v, "relative to the first-birth level", "lossproj calibration")
+            ("era", era, t, v, units.get(t, "relative to the first-birth level"), "lossproj calibration")
             for era, levels in self.eras.items()
             for t, v in levels.items()
         ] + [
@@ -117,7 +136,7 @@ class _Model:
         out = run_region_cohorts(
             self.bundle.mx[0], self.bundle.asfr[0], self.bundle.srb, self.bundle.first_year,
             parity.rel[0], parity.dur1, parity.rebirth_time, parity.union_age,
-            self.first_cohort, self.last_cohort,
+            self.first_cohort, self.last_cohort, stop=parity.stop[0], sterile=parity.sterile[0],
         )
         return out
 
@@ -183,13 +202,40 @@ def _asfr_targets(model: _Model, out, table: pd.DataFrame):
 
 
 def _levels_from(theta: np.ndarray, eras) -> dict:
-    vals = np.exp(theta).reshape(len(eras), len(TRANSITIONS))
-    return {e.name: dict(zip(TRANSITIONS, map(float, v), strict=True)) for e, v in zip(eras, vals, strict=True)}
+    """Era parameters from the fitted vector: log levels, then shares, per era."""
+    vals = theta.reshape(len(eras), len(TRANSITIONS) + len(SHARES))
+    out = {}
+    for e, v in zip(eras, vals, strict=True):
+        levels = dict(zip(TRANSITIONS, map(float, np.exp(v[: len(TRANSITIONS)])), strict=True))
+        out[e.name] = levels | dict(zip(SHARES, map(float, v[len(TRANSITIONS) :]), strict=True))
+    return out
+
+
+def _start_and_bounds(eras) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starting vector (the config's era values) and bounds of :func:`_levels_from`'s vector."""
+    x0, lo, hi = [], [], []
+    for e in eras:
+        for t in TRANSITIONS:
+            x0.append(np.clip(np.log(max(getattr(e, t), 1e-3)), *LOG_BOUNDS))
+            lo.append(LOG_BOUNDS[0])
+            hi.append(LOG_BOUNDS[1])
+        for name in SHARES:
+            b = SHARE_BOUNDS[name]
+            x0.append(float(np.clip(getattr(e, name), b[0], b[1])))
+            lo.append(b[0])
+            hi.append(b[1])
+    return np.asarray(x0), np.asarray(lo), np.asarray(hi)
 
 
 def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> CalibrationResult:
     """Fit era levels nationally, then provincial one-child multipliers (module docstring)."""
-    eras = config.parity.eras
+    # eras starting after the last census step have no target: they keep the config's values
+    eras = [e for e in config.parity.eras if e.first_year < max(CENSUS_YEARS)]
+    kept = {
+        e.name: {name: float(getattr(e, name)) for name in TRANSITIONS + SHARES}
+        for e in config.parity.eras
+        if e.first_year >= max(CENSUS_YEARS)
+    }
     national = scenarios.apply_rates(assemble.china_national_bundle(config.fertility.variant), config)
     model = _Model(national, config)
     cohorts = data.parity_cohort()
@@ -205,11 +251,11 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
         )
 
     def residuals(theta):
-        return np.asarray([w * (fit - obs) for _, _, obs, fit, w in rows_for(theta)])
+        return np.asarray([w * (fit - obs) / _tolerance(t, g) for t, g, obs, fit, w in rows_for(theta)])
 
-    theta0 = np.clip(np.log(np.array([[max(getattr(e, t), 1e-3) for t in TRANSITIONS] for e in eras])).ravel(), *LOG_BOUNDS)
-    fit = least_squares(residuals, theta0, bounds=LOG_BOUNDS, max_nfev=max_nfev, x_scale=1.0)
-    levels = _levels_from(fit.x, eras)
+    theta0, lo, hi = _start_and_bounds(eras)
+    fit = least_squares(residuals, theta0, bounds=(lo, hi), max_nfev=max_nfev, x_scale=1.0, loss=LOSS)
+    levels = _levels_from(fit.x, eras) | kept
     report_rows = [(t, g, o, f, True) for t, g, o, f, _ in rows_for(fit.x)]
 
     multipliers: dict = {}
@@ -225,9 +271,9 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
             def prov_res(x, pm=pm, name=name):
                 m = {"second": float(np.exp(x[0])), "third": float(np.exp(x[1]))}
                 out = pm.run(levels, multiplier=m)
-                return np.asarray([w * (f - o) for _, _, o, f, w in _order_targets(pm, out, name, orders)])
+                return np.asarray([w * (f - o) / _tolerance(t, g) for t, g, o, f, w in _order_targets(pm, out, name, orders)])
 
-            pf = least_squares(prov_res, np.zeros(2), bounds=PROVINCE_LOG_BOUNDS, max_nfev=40)
+            pf = least_squares(prov_res, np.zeros(2), bounds=PROVINCE_LOG_BOUNDS, max_nfev=40, loss=LOSS)
             multipliers[name] = {"second": float(np.exp(pf.x[0])), "third": float(np.exp(pf.x[1]))}
             out = pm.run(levels, multiplier=multipliers[name])
             report_rows += [(t, g, o, f, True) for t, g, o, f, _ in _order_targets(pm, out, name, orders)]
@@ -238,7 +284,60 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
     births = report["group"].str.endswith("ccfr3plus")
     report.loc[births, "tolerance"] = TOLERANCE_CCFR3PLUS
     report["within_tolerance"] = report["residual"].abs() <= report["tolerance"]
-    return CalibrationResult(eras=levels, provinces=multipliers, report=report)
+    return CalibrationResult(eras=levels, provinces=multipliers, report=mark_attainable(report))
+
+
+#: Identities that tie target rows to a total the parity model cannot change (it is fixed by
+#: the ASFR input): ``{target: (row-group pattern, key of the linked set, {row kind: sign})}``.
+#: A cohort's children ever born, (1 − childless) + two-plus + births of order 3+, is the sum
+#: of the ASFR along its diagonal; the 2010 order-specific rates at an age add up to the
+#: all-order ASFR of that age.
+_IDENTITIES = {
+    "cohort parity (Duan & Chen 2022)": (
+        r"^cohort (\d+) (share_childless|share_two_plus|ccfr3plus)$",
+        {"share_childless": -1.0, "share_two_plus": 1.0, "ccfr3plus": 1.0},
+    ),
+    "order-specific ASFR 2010 (census)": (
+        r"^age (\d+) order (1|2|3\+)$",
+        {"1": 1.0, "2": 1.0, "3+": 1.0},
+    ),
+}
+
+
+def mark_attainable(report: pd.DataFrame) -> pd.DataFrame:
+    """Add ``input_gap`` and ``attainable``: can any parity model meet the rows' tolerances?
+
+    Rows tied by an identity (:data:`_IDENTITIES`) have residuals whose signed sum equals
+    ``input_gap`` = (model total fixed by the ASFR input) − (total implied by the targets),
+    whatever the parity levels. If ``|input_gap|`` exceeds the sum of the rows' tolerances, no
+    fit can put all of them within tolerance: they are marked ``attainable = False`` (the
+    targets conflict with the fertility input, e.g. census under-reporting against WPP).
+    Other rows are ``attainable = True`` with ``input_gap`` NaN.
+    """
+    report = report.copy()
+    report["input_gap"] = np.nan
+    report["attainable"] = True
+    for target, (pattern, signs) in _IDENTITIES.items():
+        sel = report["target"] == target
+        parts = report.loc[sel, "group"].str.extract(pattern)
+        parts = parts.dropna()
+        if parts.empty:
+            continue
+        sign = parts[1].map(signs)
+        rows = report.loc[parts.index]
+        frame = pd.DataFrame({
+            "key": parts[0],
+            "signed": sign * rows["residual"],
+            "tol": rows["tolerance"],
+            "n": 1,
+        })
+        sums = frame.groupby("key").agg(gap=("signed", "sum"), tol=("tol", "sum"), n=("n", "sum"))
+        sums = sums[sums["n"] == len(signs)]  # only complete sets
+        for key, row in sums.iterrows():
+            idx = parts.index[parts[0] == key]
+            report.loc[idx, "input_gap"] = row["gap"]
+            report.loc[idx, "attainable"] = abs(row["gap"]) <= row["tol"]
+    return report
 
 
 def _ceb_diagnostics(model: _Model, out, region: str):
@@ -259,16 +358,26 @@ def _ceb_diagnostics(model: _Model, out, region: str):
 
 
 def summarize_fit(report: pd.DataFrame) -> pd.DataFrame:
-    """Per target group: rows, rows within the declared tolerance, largest |residual|."""
+    """Per target group: rows, rows within the declared tolerance, largest |residual|.
+
+    ``attainable`` counts the rows that some parity model could meet (:func:`mark_attainable`);
+    ``attainable_within`` and ``max_abs_residual_attainable`` are computed over those rows.
+    """
+    if "attainable" not in report:
+        report = mark_attainable(report)
     g = report.groupby("target", sort=False)
+    att = report[report["attainable"]].groupby("target", sort=False)
     return pd.DataFrame(
         {
             "rows": g.size(),
             "within_tolerance": g["within_tolerance"].sum(),
+            "attainable": g["attainable"].sum(),
+            "attainable_within": att["within_tolerance"].sum(),
             "tolerance": g["tolerance"].first(),
             "max_abs_residual": g["residual"].apply(lambda r: r.abs().max()),
+            "max_abs_residual_attainable": att["residual"].apply(lambda r: r.abs().max()),
         }
-    ).reset_index()
+    ).fillna({"attainable_within": 0}).reset_index()
 
 
 def plot_fit(report: pd.DataFrame):

@@ -210,6 +210,10 @@ def calibrate(config: Path | None, out_dir: Path) -> None:
 
             click.echo("\nFit against declared tolerances:")
             click.echo(summarize_fit(report).to_string(index=False))
+            click.echo(
+                "attainable: rows that some parity model could meet; the others conflict with the "
+                "ASFR input (report column input_gap; docs/model.md, 'Attainable targets')"
+            )
     for written in write_calibration(report, figure, out_dir):
         click.echo(f"wrote {written}")
 
