@@ -211,8 +211,13 @@ def _levels_from(theta: np.ndarray, eras) -> dict:
     return out
 
 
-def _start_and_bounds(eras) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Starting vector (the config's era values) and bounds of :func:`_levels_from`'s vector."""
+def _start_and_bounds(eras, last_cohort: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starting vector (the config's era values) and bounds of :func:`_levels_from`'s vector.
+
+    The sterile share of an era is fitted only if a cohort with a parity target
+    (``last_cohort`` the latest) reaches ``FERT_MIN`` in it: only completed cohorts identify
+    childlessness. Otherwise both bounds are the config's value (held fixed).
+    """
     x0, lo, hi = [], [], []
     for e in eras:
         for t in TRANSITIONS:
@@ -221,7 +226,10 @@ def _start_and_bounds(eras) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             hi.append(LOG_BOUNDS[1])
         for name in SHARES:
             b = SHARE_BOUNDS[name]
-            x0.append(float(np.clip(getattr(e, name), b[0], b[1])))
+            start = float(np.clip(getattr(e, name), b[0], b[1]))
+            if name == "sterile" and e.first_year > last_cohort + FERT_MIN:
+                b = (start, start + 1e-12)  # not identified: held (scipy needs lo < hi)
+            x0.append(start)
             lo.append(b[0])
             hi.append(b[1])
     return np.asarray(x0), np.asarray(lo), np.asarray(hi)
@@ -253,7 +261,8 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
     def residuals(theta):
         return np.asarray([w * (fit - obs) / _tolerance(t, g) for t, g, obs, fit, w in rows_for(theta)])
 
-    theta0, lo, hi = _start_and_bounds(eras)
+    last_target_cohort = int(cohorts["cohort"].max())
+    theta0, lo, hi = _start_and_bounds(eras, last_target_cohort)
     fit = least_squares(residuals, theta0, bounds=(lo, hi), max_nfev=max_nfev, x_scale=1.0, loss=LOSS)
     levels = _levels_from(fit.x, eras) | kept
     report_rows = [(t, g, o, f, True) for t, g, o, f, _ in rows_for(fit.x)]
