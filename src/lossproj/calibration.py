@@ -289,9 +289,7 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
             report_rows += _ceb_diagnostics(pm, out, name)
     report = pd.DataFrame(report_rows, columns=["target", "group", "observed", "fitted", "used_in_fit"])
     report["residual"] = report["fitted"] - report["observed"]
-    report["tolerance"] = report["target"].map(TOLERANCES)
-    births = report["group"].str.endswith("ccfr3plus")
-    report.loc[births, "tolerance"] = TOLERANCE_CCFR3PLUS
+    report["tolerance"] = [_tolerance(t, g) for t, g in zip(report["target"], report["group"], strict=True)]
     report["within_tolerance"] = report["residual"].abs() <= report["tolerance"]
     return CalibrationResult(eras=levels, provinces=multipliers, report=mark_attainable(report))
 

@@ -108,20 +108,17 @@ def china_bundle(
         asfr_p, k = ceb_adjusted_asfr(
             asfr_p, f_years, women.sel(region=list(regions.PROVINCE_NAMES)).values, target
         )
-        if province_rule == "census_2020_ratio_ceb":
-            fert_note += (
-                " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
-                "to the 2020 census mean children ever born of women 15-64 (factors "
-                f"{k.min():.2f}..{k.max():.2f})."
-            )
-        else:
-            fert_note += (
-                " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
-                "so that the mean children ever born of its women 15-64 in 2020 is its 2020 "
-                f"census mean relative to the census national mean ({ceb.loc[regions.NATIONAL]:.2f}) "
-                f"times the national mean implied by WPP 2024 fertility ({implied:.3f}) (factors "
-                f"{k.min():.2f}..{k.max():.2f})."
-            )
+        to = (
+            "to the 2020 census mean children ever born of women 15-64"
+            if province_rule == "census_2020_ratio_ceb"
+            else "so that the mean children ever born of its women 15-64 in 2020 is its 2020 "
+            f"census mean relative to the census national mean ({ceb.loc[regions.NATIONAL]:.2f}) "
+            f"times the national mean implied by WPP 2024 fertility ({implied:.3f})"
+        )
+        fert_note += (
+            " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
+            f"{to} (factors {k.min():.2f}..{k.max():.2f})."
+        )
     elif province_rule != "census_2020_ratio":
         raise ValueError(
             f"unknown province_rule {province_rule!r}; allowed: census_2020_ratio, "
