@@ -4,19 +4,24 @@ Run after scripts/prepare_data.py (the calibration reads the packaged tables):
 
     python scripts/calibrate_parity.py [--config configs/baseline.toml] [--out data] [--report DIR]
 
-The fitted levels are used by every scenario whose `parity.province_one_child_multiplier`
-is "calibrated" (the baseline and the scenarios based on it).
+The era levels are fitted once (national); the provincial multipliers once for each provincial
+fertility rule (config.PROVINCE_RULES). They are used by every scenario whose
+`parity.province_one_child_multiplier` is "calibrated" (the baseline and the scenarios based on
+it), each with the multipliers of its own `fertility.province_rule`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 from pathlib import Path
 
+import pandas as pd
+
 from lossproj import calibration, data
-from lossproj.config import load_config
+from lossproj.config import PROVINCE_RULES, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 logger = logging.getLogger("calibrate_parity")
@@ -30,7 +35,9 @@ TABLE_NOTES = {
         "`era`: `stop_after_first`, of first births after which the mother stops while the "
         "child lives; `sterile`, of the women reaching 15 in the era), or a provincial multiplier of the second-birth level "
         "(`second_multiplier`) and of the third-and-higher levels (`third_multiplier`) of every "
-        "era from 1980 on (kind `province`). **Method:** least squares through the expected-value engine's own "
+        "era from 1980 on (kind `province`), fitted once for each provincial fertility rule "
+        "(column `province_rule`, `all` for the era rows; a scenario uses the multipliers of its "
+        "own `fertility.province_rule`). **Method:** least squares through the expected-value engine's own "
         "state process, child mortality and replacement after loss on, residuals in units of "
         "their declared tolerance, soft-L1 loss (see the module docstring): national era "
         "levels and shares to the Duan & Chen (2022) cohort parity shares "
@@ -48,7 +55,14 @@ def write_calibration(config_path: Path, out_dir: Path, report_dir: Path | None 
     data.clear_cache()
     config = load_config(config_path)
     result = calibration.calibrate(config)
-    table = result.to_table()
+    tables = [result.to_table()]
+    for rule in PROVINCE_RULES:  # provincial multipliers for every rule, on the same era levels
+        if rule != config.fertility.province_rule:
+            other = dataclasses.replace(config, fertility=dataclasses.replace(config.fertility, province_rule=rule))
+            fit = calibration.calibrate(other, eras=result.eras)
+            tables.append(fit.to_table().query("kind == 'province'"))
+            logger.info("fit, provincial rule %s:\n%s", rule, calibration.summarize_fit(fit.report).to_string(index=False))
+    table = pd.concat(tables, ignore_index=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "parity_calibration.csv"
     tmp = path.with_suffix(".csv.tmp")

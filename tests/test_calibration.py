@@ -92,3 +92,61 @@ def test_attainability_flags_targets_that_conflict_with_the_asfr():
     assert np.isnan(by.loc["cohort 1935 share_one", "input_gap"])
     summary = calibration.summarize_fit(out)
     assert int(summary["attainable"].iloc[0]) == 5
+
+
+def test_ceb_rows_relative_to_the_women_weighted_national_mean():
+    """Two provinces by hand: the national model mean weights them by their women 15–64."""
+    table = calibration.data.mean_ceb_2020().set_index("region")
+    values = {"Beijing": (1.0, 0.9, 300.0), "Guizhou": (2.0, 1.8, 100.0)}
+    rows = calibration._ceb_rows(values)
+    by = {(t, g): (o, f) for t, g, o, f, _ in rows}
+    nat = by[(calibration.CEB_TARGET, "China ever born")]
+    assert nat == (pytest.approx(float(table.loc["China", "mean_children_ever_born"])), pytest.approx(1.25))
+    rel = by[(calibration.CEB_RELATIVE_TARGET, "Guizhou surviving")]
+    census = table.loc["Guizhou", "mean_children_surviving"] / table.loc["China", "mean_children_surviving"]
+    assert rel == (pytest.approx(census), pytest.approx(1.8 / 1.125))
+    assert all(u is False for *_, u in rows)  # reported, not fitted
+
+
+def test_ceb_level_gap_is_the_national_gap_pro_rata():
+    """A model nationally 10 % above the census gives each province 10 % of its census mean."""
+    import pandas as pd
+
+    rows = [(calibration.CEB_TARGET, "China ever born", 1.3, 1.43), (calibration.CEB_TARGET, "Beijing ever born", 0.9, 0.99),
+            (calibration.CEB_TARGET, "Tibet ever born", 0.4, 0.44), (calibration.CEB_RELATIVE_TARGET, "Tibet ever born", 0.3, 0.3)]
+    rep = pd.DataFrame(rows, columns=["target", "group", "observed", "fitted"])
+    rep["residual"] = rep["fitted"] - rep["observed"]
+    rep["tolerance"] = [calibration._tolerance(t, g) for t, g in zip(rep["target"], rep["group"], strict=True)]
+    rep["within_tolerance"] = rep["residual"].abs() <= rep["tolerance"]
+    by = calibration.mark_attainable(rep).set_index(["target", "group"])
+    beijing = by.loc[(calibration.CEB_TARGET, "Beijing ever born")]
+    assert beijing["input_gap"] == pytest.approx(0.09)
+    assert not beijing["attainable"]  # 0.09 > tolerance 0.05
+    tibet = by.loc[(calibration.CEB_TARGET, "Tibet ever born")]
+    assert tibet["input_gap"] == pytest.approx(0.04)
+    assert tibet["attainable"]
+    assert np.isnan(by.loc[(calibration.CEB_RELATIVE_TARGET, "Tibet ever born"), "input_gap"])
+
+
+def test_every_rule_has_packaged_multipliers_and_unknown_rules_are_refused(tmp_path, monkeypatch):
+    from lossproj import scenarios
+    from lossproj.config import PROVINCE_RULES
+    from lossproj.errors import DataError
+
+    for rule in PROVINCE_RULES:
+        eras, provinces = scenarios.calibrated_levels(rule)
+        assert len(provinces) == 31, rule
+        assert set(eras) == {e.name for e in load_config(CONFIG).parity.eras}
+    # rules get their own fits: the multipliers differ between two rules
+    a = scenarios.calibrated_levels("census_2020_ratio")[1]
+    b = scenarios.calibrated_levels("census_2020_ratio_ceb")[1]
+    assert a["Guizhou"] != b["Guizhou"]
+    # a table without the scenario's rule is an error naming the rules it has
+    table = calibration.data.load_table(scenarios.CALIBRATION_TABLE)
+    only = table[(table.kind == "era") | (table.province_rule == "census_2020_ratio")]
+    only.to_csv(tmp_path / scenarios.CALIBRATION_TABLE, index=False)
+    monkeypatch.setattr(scenarios, "packaged_data_dir", lambda: tmp_path)
+    monkeypatch.setattr(scenarios.data, "load_table", lambda name: only)
+    with pytest.raises(DataError, match=r"no provincial multipliers fitted for fertility\.province_rule "
+                       r"'census_2020_ratio_ceb'; the table has census_2020_ratio"):
+        scenarios.calibrated_levels("census_2020_ratio_ceb")

@@ -1,4 +1,4 @@
-"""Tests of the provincial fertility-history rules: mean CEB helper and census_2020_relative_ceb."""
+"""Tests of the provincial fertility-history rules: mean CEB helper, the relative and two-census rules."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from lossproj.rates.bundle import FERT_MAX, FERT_MIN
 from lossproj.rates.fertility import (
     CEB_LAST_AGE,
     ceb_adjusted_asfr,
+    census_relative_level,
     mean_ceb,
     relative_ceb_target,
 )
@@ -72,6 +73,36 @@ def test_ceb_adjusted_asfr_hits_targets_with_helper():
     assert k.shape == (3,)
 
 
+def test_ceb_adjusted_asfr_with_anchor_by_hand():
+    years = np.arange(1950, 2031)
+    asfr = np.full((2, years.size, 35), 0.05)
+    women = np.ones((2, 50))
+    target = np.array([1.0, 1.4])
+    anchor = np.array([0.5, 2.0])
+    out, k = ceb_adjusted_asfr(asfr, years, women, target, full_until=2000, anchor=anchor, anchor_year=2009)
+    np.testing.assert_allclose(mean_ceb(out, years, women), target, rtol=1e-12)
+    factor = out[:, :, 0] / 0.05
+    year = {y: i for i, y in enumerate(years)}
+    np.testing.assert_allclose(factor[:, year[2009]], anchor, rtol=1e-12)  # the anchor is met
+    np.testing.assert_allclose(factor[:, year[1990]], k, rtol=1e-12)  # k held before 2000
+    np.testing.assert_allclose(factor[:, year[2000]], k, rtol=1e-12)
+    # linear between the knots: halfway from 2009 to 2020 the factor is halfway to 1
+    np.testing.assert_allclose(factor[:, year[2015]], anchor + (1 - anchor) * 6 / 11, rtol=1e-12)
+    np.testing.assert_array_equal(factor[:, years >= 2020], 1.0)
+    with pytest.raises(ValueError, match="anchor_year must lie between 2000 and 2020"):
+        ceb_adjusted_asfr(asfr, years, women, target, full_until=2000, anchor=anchor, anchor_year=2020)
+
+
+def test_census_relative_level_by_hand():
+    women = np.array([[2.0] * 35, [1.0] * 35, [1.0] * 35])
+    f = np.linspace(0.01, 0.1, 35)
+    expected = women @ f  # births each region would have at the national rates
+    births = expected * np.array([1.0, 1.5, 0.5]) * 0.1  # a 10 % sample
+    np.testing.assert_allclose(census_relative_level(births, women, f), [1.0, 1.5, 0.5], rtol=1e-12)
+    with pytest.raises(ValueError, match="must be > 0"):
+        census_relative_level([0.0, 1.0, 1.0], women, f)
+
+
 def test_relative_ceb_target_rejects_nonpositive_national():
     with pytest.raises(ValueError, match="national mean CEB must be > 0"):
         relative_ceb_target([1.0], 0.0, 1.5)
@@ -126,9 +157,31 @@ def test_relative_rule_note_and_post_census_rates(relative):
     np.testing.assert_array_equal(relative["bundle"].asfr[:, after], base.asfr[:, after])
 
 
+def test_two_census_rule_meets_2010_census_level_and_relative_ceb(relative):
+    """census_2010_2020_relative_ceb: the 2010 census level in 2009, the same CEB as the relative rule."""
+    bundle = assemble.china_bundle(province_rule="census_2010_2020_relative_ceb")
+    women = data.base_population(2020).sel(sex="female", age=slice(FERT_MIN, CEB_LAST_AGE))
+    model = mean_ceb(bundle.asfr[..., FERT_MIN : FERT_MAX + 1], bundle.years, women.sel(region=PROVINCES).values)
+    np.testing.assert_allclose(model, relative["model"], rtol=1e-9)
+    # TFR in 2009 relative to WPP's national TFR = the 2010 census level, computed here by hand
+    births = data.births_by_order()
+    births = births[(births.census_year == 2010) & (births.residence == "total")].groupby("region")["births"].sum()
+    w10 = data.base_population(2010).sel(
+        sex="female", age=slice(FERT_MIN, FERT_MAX), region=[regions.NATIONAL, *PROVINCES])
+    f10 = data.parity_order_rates_2010().groupby("age")["asfr"].sum().values
+    expected = w10.values @ f10
+    level = (births.loc[PROVINCES].values / expected[1:]) / (births.loc[regions.NATIONAL] / expected[0])
+    i = int(np.searchsorted(bundle.years, 2009))
+    tfr_nat = float(data.fertility_national("medium").sel(year=2009).sum())
+    np.testing.assert_allclose(bundle.asfr[:, i].sum(axis=-1) / tfr_nat, level, rtol=1e-9)
+    assert level.min() < 0.6 and level.max() > 1.4  # Beijing about 0.55, Guizhou about 1.46
+    note = next(a for a in bundle.assumptions if a.startswith("Provincial fertility"))
+    assert "2010 census level" in note
+
+
 def test_unknown_rule_rejected_by_bundle():
     with pytest.raises(ValueError, match="allowed: census_2020_ratio, census_2020_ratio_ceb, "
-                       "census_2020_relative_ceb"):
+                       "census_2020_relative_ceb, census_2010_2020_relative_ceb"):
         assemble.china_bundle(province_rule="census_2020_relative")
 
 

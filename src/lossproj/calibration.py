@@ -13,8 +13,11 @@ process — child mortality and replacement after loss switched on — and fits,
    birth-order shares of 2010 and 2020.
 
 The rebirth level after loss is an assumption (config), not fitted: no table of rebirths exists.
-Mean children ever born and surviving of women 15–64 in 2020 by province are reported as
-diagnostics (they follow from the ASFR history, not from the levels).
+Mean children ever born and surviving of women 15–64 in 2020 by province follow from the ASFR
+history, not from the levels: the provincial fertility rule (``fertility.province_rule``) is
+what meets them. They are reported absolute and relative to the national mean; the absolute
+rows carry the national gap between the census means and WPP's fertility history
+(:func:`mark_attainable`).
 """
 
 from __future__ import annotations
@@ -61,12 +64,17 @@ TOLERANCES = {
     "cohort parity (Duan & Chen 2022)": 0.03,
     "birth-order share (census)": 0.02,
     "order-specific ASFR 2010 (census)": 0.01,
-    "mean CEB women 15-64, 2020 (diagnostic)": 0.05,
+    "mean CEB women 15-64, 2020": 0.05,
+    "mean CEB women 15-64, 2020, relative to national": 0.04,
 }
 #: Loss of the least squares on residuals in units of their tolerance (scipy least_squares):
 #: quadratic within the tolerance, linear beyond it, so that targets no parity model can meet
 #: (they conflict with the ASFR input; see ``attainable`` in the report) do not drag the fit.
 LOSS = "soft_l1"
+
+
+#: ``province_rule`` of the era rows of the calibration table: they hold under every rule.
+ALL_RULES = "all"
 
 
 def _tolerance(target: str, group: str) -> float:
@@ -85,25 +93,27 @@ class CalibrationResult:
     eras : dict {era: {transition: value}}
     provinces : dict {region: {"second": m2, "third": m3}} multipliers of the levels from 1980 on
     report : DataFrame with columns target, group, observed, fitted, residual, used_in_fit
+    province_rule : the provincial fertility rule the multipliers were fitted on
     """
 
     eras: dict
     provinces: dict
     report: pd.DataFrame
+    province_rule: str = ALL_RULES
 
     def to_table(self) -> pd.DataFrame:
         """Rows for ``data/parity_calibration.csv``."""
         units = {"stop_after_first": "share of first births", "sterile": "share of women"}
         rows = [
-            ("era", era, t, v, units.get(t, "relative to the first-birth level"), "lossproj calibration")
+            ("era", era, t, ALL_RULES, v, units.get(t, "relative to the first-birth level"), "lossproj calibration")
             for era, levels in self.eras.items()
             for t, v in levels.items()
         ] + [
-            ("province", r, f"{k}_multiplier", v, "multiplier", "lossproj calibration")
+            ("province", r, f"{k}_multiplier", self.province_rule, v, "multiplier", "lossproj calibration")
             for r, m in self.provinces.items()
             for k, v in m.items()
         ]
-        return pd.DataFrame(rows, columns=["kind", "name", "parameter", "value", "unit", "source"])
+        return pd.DataFrame(rows, columns=["kind", "name", "parameter", "province_rule", "value", "unit", "source"])
 
 
 def _births_by_order(out, n_cohorts: int) -> np.ndarray:
@@ -235,8 +245,52 @@ def _start_and_bounds(eras, last_cohort: int) -> tuple[np.ndarray, np.ndarray, n
     return np.asarray(x0), np.asarray(lo), np.asarray(hi)
 
 
-def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> CalibrationResult:
-    """Fit era levels nationally, then provincial one-child multipliers (module docstring)."""
+def calibrate(config, *, provinces: bool = True, max_nfev: int = 60, eras: dict | None = None) -> CalibrationResult:
+    """Fit era levels nationally, then provincial one-child multipliers (module docstring).
+
+    The provincial multipliers are fitted on the provincial fertility of the config's
+    ``fertility.province_rule``. With ``eras`` (``CalibrationResult.eras`` of an earlier
+    call), the national fit is skipped and those era values are used: the national fit does
+    not depend on the provincial rule.
+    """
+    orders = data.births_by_order()
+    if eras is None:
+        levels, report_rows = _fit_national(config, orders, max_nfev)
+    else:
+        levels, report_rows = eras, []
+
+    multipliers: dict = {}
+    if provinces:
+        base = assemble.china_bundle(
+            config.mortality.province_levels, config.fertility.variant,
+            province_rule=config.fertility.province_rule,
+        )
+        base = scenarios.apply_rates(base, config)
+        ceb = {}
+        for name in regions.PROVINCE_NAMES:
+            pm = _Model(base.select([name]), config)
+
+            def prov_res(x, pm=pm, name=name):
+                m = {"second": float(np.exp(x[0])), "third": float(np.exp(x[1]))}
+                out = pm.run(levels, multiplier=m)
+                return np.asarray([w * (f - o) / _tolerance(t, g) for t, g, o, f, w in _order_targets(pm, out, name, orders)])
+
+            pf = least_squares(prov_res, np.zeros(2), bounds=PROVINCE_LOG_BOUNDS, max_nfev=40, loss=LOSS)
+            multipliers[name] = {"second": float(np.exp(pf.x[0])), "third": float(np.exp(pf.x[1]))}
+            out = pm.run(levels, multiplier=multipliers[name])
+            report_rows += [(t, g, o, f, True) for t, g, o, f, _ in _order_targets(pm, out, name, orders)]
+            ceb[name] = _mean_ceb_2020(pm, out)
+        report_rows += _ceb_rows(ceb)
+    report = pd.DataFrame(report_rows, columns=["target", "group", "observed", "fitted", "used_in_fit"])
+    report["residual"] = report["fitted"] - report["observed"]
+    report["tolerance"] = [_tolerance(t, g) for t, g in zip(report["target"], report["group"], strict=True)]
+    report["within_tolerance"] = report["residual"].abs() <= report["tolerance"]
+    rule = config.fertility.province_rule if provinces else ALL_RULES
+    return CalibrationResult(eras=levels, provinces=multipliers, report=mark_attainable(report), province_rule=rule)
+
+
+def _fit_national(config, orders: pd.DataFrame, max_nfev: int) -> tuple[dict, list]:
+    """National era levels and shares, and their report rows."""
     # eras starting after the last census step have no target: they keep the config's values
     eras = [e for e in config.parity.eras if e.first_year < max(CENSUS_YEARS)]
     kept = {
@@ -247,7 +301,6 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
     national = scenarios.apply_rates(assemble.china_national_bundle(config.fertility.variant), config)
     model = _Model(national, config)
     cohorts = data.parity_cohort()
-    orders = data.births_by_order()
     asfr2010 = data.parity_order_rates_2010()
 
     def rows_for(theta):
@@ -265,33 +318,7 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60) -> Calibrat
     theta0, lo, hi = _start_and_bounds(eras, last_target_cohort)
     fit = least_squares(residuals, theta0, bounds=(lo, hi), max_nfev=max_nfev, x_scale=1.0, loss=LOSS)
     levels = _levels_from(fit.x, eras) | kept
-    report_rows = [(t, g, o, f, True) for t, g, o, f, _ in rows_for(fit.x)]
-
-    multipliers: dict = {}
-    if provinces:
-        base = assemble.china_bundle(
-            config.mortality.province_levels, config.fertility.variant,
-            province_rule=config.fertility.province_rule,
-        )
-        base = scenarios.apply_rates(base, config)
-        for name in regions.PROVINCE_NAMES:
-            pm = _Model(base.select([name]), config)
-
-            def prov_res(x, pm=pm, name=name):
-                m = {"second": float(np.exp(x[0])), "third": float(np.exp(x[1]))}
-                out = pm.run(levels, multiplier=m)
-                return np.asarray([w * (f - o) / _tolerance(t, g) for t, g, o, f, w in _order_targets(pm, out, name, orders)])
-
-            pf = least_squares(prov_res, np.zeros(2), bounds=PROVINCE_LOG_BOUNDS, max_nfev=40, loss=LOSS)
-            multipliers[name] = {"second": float(np.exp(pf.x[0])), "third": float(np.exp(pf.x[1]))}
-            out = pm.run(levels, multiplier=multipliers[name])
-            report_rows += [(t, g, o, f, True) for t, g, o, f, _ in _order_targets(pm, out, name, orders)]
-            report_rows += _ceb_diagnostics(pm, out, name)
-    report = pd.DataFrame(report_rows, columns=["target", "group", "observed", "fitted", "used_in_fit"])
-    report["residual"] = report["fitted"] - report["observed"]
-    report["tolerance"] = [_tolerance(t, g) for t, g in zip(report["target"], report["group"], strict=True)]
-    report["within_tolerance"] = report["residual"].abs() <= report["tolerance"]
-    return CalibrationResult(eras=levels, provinces=multipliers, report=mark_attainable(report))
+    return levels, [(t, g, o, f, True) for t, g, o, f, _ in rows_for(fit.x)]
 
 
 #: Identities that tie target rows to a total the parity model cannot change (it is fixed by
@@ -319,6 +346,7 @@ def mark_attainable(report: pd.DataFrame) -> pd.DataFrame:
     whatever the parity levels. If ``|input_gap|`` exceeds the sum of the rows' tolerances, no
     fit can put all of them within tolerance: they are marked ``attainable = False`` (the
     targets conflict with the fertility input, e.g. census under-reporting against WPP).
+    The absolute mean-CEB rows get the national census gap (:func:`_mark_ceb_level_gap`).
     Other rows are ``attainable = True`` with ``input_gap`` NaN.
     """
     report = report.copy()
@@ -344,24 +372,61 @@ def mark_attainable(report: pd.DataFrame) -> pd.DataFrame:
             idx = parts.index[parts[0] == key]
             report.loc[idx, "input_gap"] = row["gap"]
             report.loc[idx, "attainable"] = abs(row["gap"]) <= row["tol"]
+    _mark_ceb_level_gap(report)
     return report
 
 
-def _ceb_diagnostics(model: _Model, out, region: str):
-    """Mean children ever born / surviving of women 15–64 in 2020 against the census."""
-    table = data.mean_ceb_2020()
-    row = table[table.region == region]
-    if row.empty:
-        return []
+CEB_TARGET = "mean CEB women 15-64, 2020"
+CEB_RELATIVE_TARGET = "mean CEB women 15-64, 2020, relative to national"
+
+
+def _mean_ceb_2020(model: _Model, out) -> tuple[float, float, float]:
+    """Model mean children ever born and surviving of women 15–64 in 2020, and those women."""
     ages = np.arange(15, 65)
     ci = 2020 - ages - model.first_cohort
     w = model.pop.population[0, 0, 2020 - model.pop.first_year, ages]
-    ceb = float((w * out.ceb[ci, ages]).sum() / w.sum())
-    surv = float((w * out.surv[ci, ages]).sum() / w.sum())
-    return [
-        ("mean CEB women 15-64, 2020 (diagnostic)", f"{region} ever born", float(row.mean_children_ever_born.iloc[0]), ceb, False),
-        ("mean CEB women 15-64, 2020 (diagnostic)", f"{region} surviving", float(row.mean_children_surviving.iloc[0]), surv, False),
-    ]
+    return float((w * out.ceb[ci, ages]).sum() / w.sum()), float((w * out.surv[ci, ages]).sum() / w.sum()), float(w.sum())
+
+
+def _ceb_rows(values: dict) -> list:
+    """Mean CEB / surviving of women 15–64 in 2020 against the census, absolute and relative.
+
+    ``values`` maps each province to :func:`_mean_ceb_2020`. The national model value is the
+    women-weighted mean over the provinces; the relative rows divide each province's value by
+    the national one, model and census alike.
+    """
+    table = data.mean_ceb_2020().set_index("region")
+    cols = {"ever born": "mean_children_ever_born", "surviving": "mean_children_surviving"}
+    arr = np.asarray(list(values.values()))
+    national = dict(zip(cols, (arr[:, :2] * arr[:, 2:]).sum(axis=0) / arr[:, 2].sum(), strict=True))
+    rows = [(CEB_TARGET, f"{regions.NATIONAL} {key}", float(table.loc[regions.NATIONAL, col]), national[key], False)
+            for key, col in cols.items()]
+    for region, vals in values.items():
+        for i, (key, col) in enumerate(cols.items()):
+            obs = float(table.loc[region, col])
+            rows.append((CEB_TARGET, f"{region} {key}", obs, vals[i], False))
+            rows.append((CEB_RELATIVE_TARGET, f"{region} {key}", obs / float(table.loc[regions.NATIONAL, col]),
+                         vals[i] / national[key], False))
+    return rows
+
+
+def _mark_ceb_level_gap(report: pd.DataFrame) -> None:
+    """``input_gap`` of the absolute CEB rows: the national model−census gap, pro rata.
+
+    The national mean children ever born (and surviving) of women 15–64 is fixed by the
+    national ASFR history (WPP), which implies more children than the census reports. A
+    province whose census mean is :math:`C_r` inherits :math:`C_r (M^N / C^N − 1)` of that
+    gap whatever its own fertility history (:math:`M^N`, :math:`C^N` model and census national
+    means). Rows whose gap exceeds the tolerance are not attainable.
+    """
+    sel = report["target"] == CEB_TARGET
+    nat = report[sel & report["group"].str.startswith(f"{regions.NATIONAL} ")]
+    for _, n in nat.iterrows():
+        key = n["group"].removeprefix(f"{regions.NATIONAL} ")
+        rows = sel & report["group"].str.endswith(f" {key}")
+        gap = report.loc[rows, "observed"] * (n["fitted"] / n["observed"] - 1.0)
+        report.loc[rows, "input_gap"] = gap
+        report.loc[rows, "attainable"] = gap.abs() <= report.loc[rows, "tolerance"]
 
 
 def summarize_fit(report: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,9 @@ from lossproj.regions import NATIONAL, PROVINCE_NAMES, closest_names
 Engine = Literal["expected", "micro"]
 Bundle = Literal["china", "sweden"]
 FertilityVariant = Literal["medium", "low", "high"]
-ProvinceRule = Literal["census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb"]
+ProvinceRule = Literal[
+    "census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb", "census_2010_2020_relative_ceb"
+]
 ProvinceLevels = Literal["census_differential", "census_levels"]
 ShockSex = Literal["both", "female", "male"]
 AllowanceSchedule = Literal["national", "guangzhou", "none"]
@@ -38,7 +40,7 @@ ENGINES: tuple[str, ...] = ("expected", "micro")
 BUNDLES: tuple[str, ...] = ("china", "sweden")
 FERTILITY_VARIANTS: tuple[str, ...] = ("medium", "low", "high")
 PROVINCE_RULES: tuple[str, ...] = (
-    "census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb")
+    "census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb", "census_2010_2020_relative_ceb")
 PROVINCE_LEVELS: tuple[str, ...] = ("census_differential", "census_levels")
 SHOCK_SEXES: tuple[str, ...] = ("both", "female", "male")
 ALLOWANCE_SCHEDULES: tuple[str, ...] = ("national", "guangzhou", "none")

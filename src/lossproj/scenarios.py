@@ -76,11 +76,17 @@ def _national_tfr(bundle: RateBundle) -> np.ndarray:
     return (w[:, None] * tfr).sum(axis=0) / w.sum()
 
 
-def calibrated_levels() -> tuple[dict, dict]:
+def calibrated_levels(province_rule: str) -> tuple[dict, dict]:
     """Fitted era levels and provincial one-child multipliers from ``data/parity_calibration.csv``.
 
-    Returns ``({era: {transition: value}}, {region: multiplier})``; empty dicts where the table
-    is not packaged.
+    Returns ``({era: {transition: value}}, {region: multiplier})`` with the provincial
+    multipliers fitted on the provincial fertility of ``province_rule``; empty dicts where the
+    table is not packaged.
+
+    Raises
+    ------
+    DataError
+        If a share is outside 0..1, or the table has no provincial multipliers for the rule.
     """
     if not (packaged_data_dir() / CALIBRATION_TABLE).exists():
         return {}, {}
@@ -95,9 +101,15 @@ def calibrated_levels() -> tuple[dict, dict]:
                     f"{row.value}; a share must be in 0..1"
                 )
             eras.setdefault(row.name, {})[row.parameter] = float(row.value)
-        elif row.kind == "province":
+        elif row.kind == "province" and row.province_rule == province_rule:
             key = "third" if row.parameter.startswith("third") else "second"
             provinces.setdefault(row.name, {})[key] = float(row.value)
+    rules = sorted(set(table.loc[table["kind"] == "province", "province_rule"]))
+    if rules and not provinces:
+        raise DataError(
+            f"{CALIBRATION_TABLE}: no provincial multipliers fitted for fertility.province_rule "
+            f"{province_rule!r}; the table has {', '.join(rules)} (scripts/calibrate_parity.py fits them)"
+        )
     return eras, provinces
 
 
@@ -122,8 +134,8 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     stop = np.zeros((n_r, years.size))
     sterile = np.zeros((n_r, years.size))
     fitted_eras, fitted_prov = ({}, {})
-    if p.province_one_child_multiplier == "calibrated":
-        fitted_eras, fitted_prov = calibrated_levels()
+    if p.province_one_child_multiplier == "calibrated" and (levels is None or province_multipliers is None):
+        fitted_eras, fitted_prov = calibrated_levels(config.fertility.province_rule)
     if levels is None:
         levels = fitted_eras
     if province_multipliers is None:

@@ -8,16 +8,22 @@ from functools import lru_cache
 import numpy as np
 
 from lossproj import data, regions
+from lossproj.config import PROVINCE_RULES
 from lossproj.engines.population import project_population
 from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, RateBundle
 from lossproj.rates.fertility import (
     CEB_LAST_AGE,
     ceb_adjusted_asfr,
+    census_relative_level,
     mean_ceb,
     provincial_asfr,
     relative_ceb_target,
 )
 from lossproj.rates.mortality import provincial_mx
+
+#: Rule ``census_2010_2020_relative_ceb``: the CEB factor is held up to this year [year], the
+#: 2010 census level is met in the step of the 2010 census births (1 Nov 2009 – 31 Oct 2010).
+TWO_CENSUS_FULL_UNTIL, TWO_CENSUS_ANCHOR_YEAR = 2000, 2009
 
 #: First year of the rate grid: mothers of every cohort alive at 100 in 1990 are followed.
 GRID_FIRST_YEAR = 1890
@@ -57,6 +63,62 @@ def _population_grid(pop: np.ndarray) -> np.ndarray:
     return out
 
 
+def _ceb_scaled(asfr_p, f_nat, f_years, prov_2020, cen_2020, rule: str):
+    """Provincial rates before 2020 scaled to the census mean CEB (rules ``*_ceb``); with a note.
+
+    The relative rules take the WPP-implied national mean children ever born over the women
+    15–64 of the 2020 census national row (region ``China``; it equals the sum of the
+    provinces) and weight each province by its own women 15–64. ``census_2010_2020_relative_ceb``
+    also pins each province's level in the 2010 census step to its 2010 census births
+    (indirectly standardised on the census national 2010 schedule,
+    :func:`~lossproj.rates.fertility.census_relative_level`).
+    """
+    women = data.base_population(2020).sel(sex="female", age=slice(FERT_MIN, CEB_LAST_AGE))
+    ceb = data.mean_ceb_2020().set_index("region")["mean_children_ever_born"]
+    target = ceb.loc[list(regions.PROVINCE_NAMES)].values
+    if rule == "census_2020_ratio_ceb":
+        to = "to the 2020 census mean children ever born of women 15-64"
+    else:
+        implied = float(mean_ceb(f_nat, f_years, women.sel(region=regions.NATIONAL).values))
+        target = relative_ceb_target(target, float(ceb.loc[regions.NATIONAL]), implied)
+        to = (
+            "so that the mean children ever born of its women 15-64 in 2020 is its 2020 census "
+            f"mean relative to the census national mean ({ceb.loc[regions.NATIONAL]:.2f}) times "
+            f"the national mean implied by WPP 2024 fertility ({implied:.3f})"
+        )
+    kwargs, fade = {}, "fully to 2010, fading to 2020"
+    if rule == "census_2010_2020_relative_ceb":
+        rel_2010 = _census_2010_levels()
+        rel_2020 = prov_2020.sum(axis=1) / cen_2020.sum()
+        kwargs = dict(
+            full_until=TWO_CENSUS_FULL_UNTIL, anchor_year=TWO_CENSUS_ANCHOR_YEAR, anchor=rel_2010 / rel_2020,
+        )
+        fade = (
+            f"fully to {TWO_CENSUS_FULL_UNTIL}; in {TWO_CENSUS_ANCHOR_YEAR} its TFR relative to the "
+            "nation is the 2010 census level (births 2009-10 by province over the births the "
+            "census national 2010 rates give its women; "
+            f"{rel_2010.min():.2f}..{rel_2010.max():.2f}); linear in between and to 2020"
+        )
+    women_p = women.sel(region=list(regions.PROVINCE_NAMES)).values
+    asfr_p, k = ceb_adjusted_asfr(asfr_p, f_years, women_p, target, **kwargs)
+    return asfr_p, (
+        f"Before 2020 each province's fertility is scaled ({fade}) {to} "
+        f"(factors {k.min():.2f}..{k.max():.2f})."
+    )
+
+
+def _census_2010_levels() -> np.ndarray:
+    """Provinces' 2010 census fertility relative to the nation [dimensionless], shape (31,)."""
+    births = data.births_by_order()
+    births = births[(births.census_year == 2010) & (births.residence == "total")]
+    births = births.groupby("region")["births"].sum()
+    names = [regions.NATIONAL, *regions.PROVINCE_NAMES]
+    women = data.base_population(2010).sel(sex="female", age=slice(FERT_MIN, FERT_MAX), region=names)
+    rates = data.parity_order_rates_2010().groupby("age")["asfr"].sum()
+    national = rates.reindex(range(FERT_MIN, FERT_MAX + 1)).values
+    return census_relative_level(births.loc[names].values, women.values, national)[1:]
+
+
 @lru_cache(maxsize=8)
 def china_bundle(
     province_levels: str = "census_differential",
@@ -71,11 +133,8 @@ def china_bundle(
     province_levels : {"census_differential", "census_levels"} — provincial mortality option
         (:func:`lossproj.rates.mortality.provincial_mx`)
     fertility_variant : {"medium", "low", "high"} — WPP 2024 variant of national fertility
-    province_rule : {"census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb"}
-        — provincial fertility rule (docs/configuration.md; :mod:`lossproj.rates.fertility`).
-        ``census_2020_relative_ceb`` takes the WPP-implied national mean children ever born
-        over the women 15–64 of the 2020 census national row (region ``China``; it equals the
-        sum of the provinces) and weights each province by its own women 15–64.
+    province_rule : one of :data:`lossproj.config.PROVINCE_RULES` — provincial fertility rule
+        (docs/configuration.md; :mod:`lossproj.rates.fertility`; :func:`_ceb_scaled`).
     last_year : int — last year of the grid (≤ 2100)
     """
     mx_nat = data.mortality_national()  # (sex, year, age)
@@ -97,33 +156,11 @@ def china_bundle(
         "Provincial fertility: WPP 2024 national ASFR times each province's 2020 census "
         "age ratio, provincial/national TFR ratio of 2020 held in every year."
     )
-    if province_rule in ("census_2020_ratio_ceb", "census_2020_relative_ceb"):
-        women = data.base_population(2020).sel(sex="female", age=slice(FERT_MIN, CEB_LAST_AGE))
-        ceb = data.mean_ceb_2020().set_index("region")["mean_children_ever_born"]
-        target = ceb.loc[list(regions.PROVINCE_NAMES)].values
-        if province_rule == "census_2020_relative_ceb":
-            # national women 15-64 of 2020 (the census national row, = the sum of provinces)
-            implied = float(mean_ceb(f_nat.values, f_years, women.sel(region=regions.NATIONAL).values))
-            target = relative_ceb_target(target, float(ceb.loc[regions.NATIONAL]), implied)
-        asfr_p, k = ceb_adjusted_asfr(
-            asfr_p, f_years, women.sel(region=list(regions.PROVINCE_NAMES)).values, target
-        )
-        to = (
-            "to the 2020 census mean children ever born of women 15-64"
-            if province_rule == "census_2020_ratio_ceb"
-            else "so that the mean children ever born of its women 15-64 in 2020 is its 2020 "
-            f"census mean relative to the census national mean ({ceb.loc[regions.NATIONAL]:.2f}) "
-            f"times the national mean implied by WPP 2024 fertility ({implied:.3f})"
-        )
-        fert_note += (
-            " Before 2020 each province's fertility is scaled (fully to 2010, fading to 2020) "
-            f"{to} (factors {k.min():.2f}..{k.max():.2f})."
-        )
-    elif province_rule != "census_2020_ratio":
-        raise ValueError(
-            f"unknown province_rule {province_rule!r}; allowed: census_2020_ratio, "
-            "census_2020_ratio_ceb, census_2020_relative_ceb"
-        )
+    if province_rule not in PROVINCE_RULES:
+        raise ValueError(f"unknown province_rule {province_rule!r}; allowed: {', '.join(PROVINCE_RULES)}")
+    if province_rule != "census_2020_ratio":
+        asfr_p, note = _ceb_scaled(asfr_p, f_nat.values, f_years, prov_2020, cen_2020, province_rule)
+        fert_note += " " + note
     asfr = _extend(_ages_to_grid(asfr_p, FERT_MIN), f_years, GRID_FIRST_YEAR, last_year)
     asfr[..., FERT_MAX + 1 :] = 0.0
 
