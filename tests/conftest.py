@@ -24,8 +24,9 @@ SEXED = {
     "care_dependent_shidu_parents": 0.0002,
 }
 #: Variables without a sex dim (indexed by the mother's age).
-UNSEXED = ("one_child_families", "shidu_families", "mean_children_ever_born",
-           "mean_children_surviving", "mean_children_dead")
+UNSEXED = ("one_child_families", "shidu_families", "new_shidu_families", "new_shidu_families_child_5plus",
+           "new_shidu_families_child_10plus", "mean_children_ever_born", "mean_children_surviving",
+           "mean_children_dead")
 
 
 def _attrs(name: str) -> dict:
@@ -68,6 +69,9 @@ def make_projection(scenarios=("baseline",), years=range(1990, 2051),
     unsexed = {
         "one_child_families": data["one_child_parents"][:, :, :, 0, :] * 1.05,
         "shidu_families": data["shidu_parents_strict"][:, :, :, 0, :] * 1.05,
+        "new_shidu_families": data["new_shidu_parents"][:, :, :, 0, :] * 1.05,
+        "new_shidu_families_child_5plus": data["new_shidu_parents"][:, :, :, 0, :] * 0.5,
+        "new_shidu_families_child_10plus": data["new_shidu_parents"][:, :, :, 0, :] * 0.4,
         "mean_children_ever_born": 1.4 * parent_age[None, None, None, :] + 0 * fem,
         "mean_children_surviving": 1.35 * parent_age[None, None, None, :] + 0 * fem,
     }

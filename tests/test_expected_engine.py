@@ -25,15 +25,19 @@ def _first_births_only(h: float, m: float, first_year=1900, last_year=2010):
     return mx, lam, rel
 
 
-def test_single_cohort_constant_rates_matches_closed_form():
-    """Shares of a living woman's states (independent of her own survival) by hand."""
-    h, m = 0.12, 0.03
+def _one_cohort(h: float, m: float, cohort: int = 1930):
+    """The state process of one cohort under :func:`_first_births_only` rates."""
     mx, lam, rel = _first_births_only(h, m)
-    cohort = 1930
-    out = run_region_cohorts(
+    return run_region_cohorts(
         mx, lam, np.full(mx.shape[1], 1.0), 1900, rel, np.ones(1), np.ones(1), 15,
         cohort, cohort, solve=False,
     )
+
+
+def test_single_cohort_constant_rates_matches_closed_form():
+    """Shares of a living woman's states (independent of her own survival) by hand."""
+    h, m = 0.12, 0.03
+    out = _one_cohort(h, m)
     for a in (20, 35, 49, 55, 70):
         p_n1 = 0.0
         p_d1 = 0.0
@@ -48,6 +52,24 @@ def test_single_cohort_constant_rates_matches_closed_form():
         assert out.q[0, a, k.P0] == pytest.approx(np.exp(-h * (min(a, 50) - 15)), rel=1e-12)
         assert out.ceb[0, a] == pytest.approx(1 - np.exp(-h * (min(a, 50) - 15)), rel=1e-12)
         assert out.surv[0, a] == pytest.approx(p_n1, rel=1e-12)
+
+
+def test_new_losses_by_child_age_match_closed_form():
+    """Entries into D1 in the step ending at mother's age a, split at child ages 5 and 10."""
+    h, m = 0.12, 0.03
+    out = _one_cohort(h, m)
+    assert out.new_d1.shape == (1, A_MAX + 1, 3)
+    for a in (18, 30, 45, 60):
+        expected = np.zeros(3)
+        for x in range(15, min(a, 50)):
+            first = np.exp(-h * (x - 15)) * (1 - np.exp(-h))
+            if x == a - 1:  # born in the step and dead before its first reference date
+                expected[0] += first * (1 - np.exp(-m / 2))
+                continue
+            d = a - 2 - x  # the child's age at the start of the step
+            dies = first * np.exp(-m / 2 - m * d) * (1 - np.exp(-m))
+            expected[0 if d < 5 else (1 if d < 10 else 2)] += dies
+        np.testing.assert_allclose(out.new_d1[0, a], expected, rtol=1e-12, atol=1e-300)
 
 
 def test_intensity_solve_reproduces_asfr():
@@ -91,6 +113,20 @@ def test_invariants(baseline_result):
     assert np.all(strict <= one + 1e-9)
     assert np.all(res.parents["eligible_shidu_parents"] <= strict + 1e-9)
     assert np.all(res.families["shidu_families"] <= strict.sum(axis=2) + 1e-6)
+
+
+def test_new_shidu_families_by_child_age(baseline_result):
+    """Nested age windows; a family counted once, through its mother or a surviving father."""
+    _, _, res = baseline_result
+    fam = res.families
+    total, five, ten = (fam[v] for v in ("new_shidu_families", "new_shidu_families_child_5plus",
+                                        "new_shidu_families_child_10plus"))
+    assert np.all(five <= total + 1e-9) and np.all(ten <= five + 1e-9)
+    assert ten.sum() > 0 and (five - ten).sum() > 0 and (total - five).sum() > 0
+    mothers = res.parents["new_shidu_parents"][:, :, 0].sum(-1)
+    fathers = res.parents["new_shidu_parents"][:, :, 1].sum(-1)
+    assert np.all(total.sum(-1) >= mothers - 1e-6)
+    assert np.all(total.sum(-1) <= mothers + fathers + 1e-6)
 
 
 def test_families_between_mothers_and_couples(baseline_result):

@@ -21,7 +21,7 @@ def test_table_lists_every_target(fake_projection):
 
 def test_uncomputable_rows_give_reasons(fake_projection):
     table = validation_table(fake_projection).set_index("id")
-    for ident in ("V2", "V5", "V7", "V8", "V9", "V10", "V12"):
+    for ident in ("V5", "V7", "V8", "V9", "V10", "V12"):
         rows = table.loc[[ident]]
         assert set(rows["status"]) == {"not computable"}, ident
         assert rows["model"].isna().all()
@@ -39,10 +39,14 @@ def test_model_values_follow_the_definitions(fake_projection):
     assert row["ratio"] == pytest.approx(v3 / 1.4e6)
     assert row["published"] == 1.4e6
     assert row["source"].startswith("Wang Guangzhou 2016")
-    # V1: new strict shidu mothers, mean of 2010-2012
-    v1 = float(one["new_shidu_parents"].sel(year=[2010, 2011, 2012], sex="female")
-               .sum("age").mean())
+    # V1: new shidu families whose only child died aged 10+, mean of 2010-2012
+    v1 = float(one["new_shidu_families_child_10plus"].sel(year=[2010, 2011, 2012]).sum("age").mean())
     assert table.loc["new shidu families per year", "model"] == pytest.approx(v1)
+    # V2: only-child deaths of 2010 by the child's age, through the families they leave
+    for figure, name in (("all ages", "new_shidu_families"), ("child aged 5+", "new_shidu_families_child_5plus"),
+                         ("child aged 10+", "new_shidu_families_child_10plus")):
+        value = float(one[name].sel(year=2010).sum())
+        assert table.loc[f"only-child deaths in the year, {figure}", "model"] == pytest.approx(value)
     # V11: mean children ever born of women 15-64, weighted by women
     w = one["population"].sel(year=2020, sex="female", age=slice(15, 64))
     ceb = one["mean_children_ever_born"].sel(year=2020, age=slice(15, 64))
@@ -50,6 +54,17 @@ def test_model_values_follow_the_definitions(fake_projection):
     assert table.loc["mean children ever born, women 15-64", "model"] == pytest.approx(expected)
     # V4 is an upper bound
     assert table.loc["shidu women, upper bound", "status"] == "below bound"
+
+
+def test_rows_need_their_variable(fake_projection):
+    """A microsimulation result has no new_shidu_families*: V1 and V2 say so."""
+    micro_like = fake_projection.drop_vars(
+        ["new_shidu_families", "new_shidu_families_child_5plus", "new_shidu_families_child_10plus"])
+    table = validation_table(micro_like).set_index("id")
+    for ident in ("V1", "V2"):
+        rows = table.loc[[ident]]
+        assert set(rows["status"]) == {"not in result"}, ident
+        assert rows["note"].str.contains("the result has no variable 'new_shidu_families").all()
 
 
 def test_upper_bound_exceeded_is_flagged(fake_projection):

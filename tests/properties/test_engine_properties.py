@@ -46,4 +46,4 @@ def test_state_process_invariants(tfr, child_mx, second, third, more, rebirth, m
     np.testing.assert_allclose(placed + short, np.tile(target, (placed.shape[0], 1)), atol=1e-9)
     # strict shidu is a subset of one-child women; rebirths never exceed entries into D1
     assert np.all(out.q[..., k.D1] <= out.q[..., k.N1] + out.q[..., k.D1] + 1e-12)
-    assert np.all(out.rebirth.sum(axis=1) <= out.new_d1.sum(axis=1) + 1e-9)
+    assert np.all(out.rebirth.sum(axis=1) <= out.new_d1.sum(axis=(1, 2)) + 1e-9)

@@ -32,7 +32,14 @@ PARENT_VARIABLES = (
     "new_shidu_parents",
     "eligible_shidu_parents",
 )
-FAMILY_VARIABLES = ("one_child_families", "shidu_families")
+FAMILY_VARIABLES = (
+    "one_child_families", "shidu_families",
+    "new_shidu_families", "new_shidu_families_child_5plus", "new_shidu_families_child_10plus",
+)
+#: Lower bounds of the child's-age-at-loss groups after the first [years]: groups 0–4, 5–9,
+#: 10+, the age windows of the published only-child death counts (VALIDATION V1, V2), which
+#: the ``new_shidu_families_child_*`` variables cumulate.
+LOSS_AGE_EDGES = (5, 10)
 WOMAN_MEANS = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
 
 
@@ -69,6 +76,7 @@ class CohortArrays:
     dn1: np.ndarray
     dd1: np.ndarray
     new_couple_d1: np.ndarray
+    new_wid_d1: np.ndarray
     lrel: np.ndarray
 
 
@@ -173,20 +181,21 @@ def run_region_cohorts(
     shape = (n_c, A_MAX + 1)
     out = {
         name: np.zeros(shape)
-        for name in (
-            "new_d1", "ceb", "surv", "rebirth", "lam", "shortfall", "dn1", "dd1",
-            "new_couple_d1", "lrel",
-        )
+        for name in ("ceb", "surv", "rebirth", "lam", "shortfall", "dn1", "dd1", "new_couple_d1", "lrel")
     }
+    edges = np.asarray(LOSS_AGE_EDGES, dtype=np.int64)
+    # by the child's age at loss (groups split at LOSS_AGE_EDGES)
+    out["new_d1"] = np.zeros(shape + (edges.size + 1,))
+    out["new_wid_d1"] = np.zeros(shape + (edges.size + 1,))
     q = np.zeros((n_c, A_MAX + 1, k.N_STATES))
     k.run_cohorts(
         first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
         np.ascontiguousarray(dur1, dtype=np.float64),
         np.ascontiguousarray(rebirth_time, dtype=np.float64), shares["stop"], shares["sterile"],
         child_l, union_age, FERT_MIN,
-        FERT_MAX, LAM_MAX, q, out["new_d1"], out["ceb"], out["surv"], out["rebirth"],
+        FERT_MAX, LAM_MAX, edges, q, out["new_d1"], out["ceb"], out["surv"], out["rebirth"],
         out["lam"], out["shortfall"], out["dn1"], out["dd1"], out["new_couple_d1"],
-        out["lrel"],
+        out["new_wid_d1"], out["lrel"],
     )
     return CohortArrays(first_cohort=first_cohort, q=q, **out)
 
@@ -269,7 +278,9 @@ def project_expected(
         population[r, :, 0] = _pool_open_age(p_f)
         population[r, :, 1] = _pool_open_age(p_m)
         q_ty = _diag(coh.q, first_cohort, years)  # [T, A, 5]
-        new_ty = _diag(coh.new_d1, first_cohort, years)
+        new_ty = _diag(coh.new_d1, first_cohort, years)  # [T, A, G]
+        mothers_new_g = p_f[..., None] * new_ty
+        new_ty = new_ty.sum(axis=-1)
         mothers_one = p_f * (q_ty[..., k.N1] + q_ty[..., k.D1])
         mothers_d1 = p_f * q_ty[..., k.D1]
         mothers_n1 = p_f * q_ty[..., k.N1]
@@ -283,8 +294,11 @@ def project_expected(
         cohorts = np.arange(first_cohort, last_cohort + 1)
         ci_pop = cohorts - pop.first_cohort
         unions = pop.cohort_size[r, 0][ci_pop] * np.exp(pop.log_l[r, 0][ci_pop, parity.union_age])
-        shares = np.stack([couple_n1, couple_d1, coh.new_couple_d1, coh.dn1, coh.dd1])
-        husbands = np.zeros((shares.shape[0], n_t, A_MAX + 1))
+        shares = np.concatenate(
+            [np.stack([couple_n1, couple_d1, coh.new_couple_d1, coh.dn1, coh.dd1], axis=-1), coh.new_wid_d1],
+            axis=-1,
+        )  # [C, A, V]: the last G are the widowed part of the new couples, by child's age at loss
+        husbands = np.zeros((shares.shape[-1], n_t, A_MAX + 1))
         k.husbands_by_age(
             shares, unions, pop.log_l[r, 1], first_cohort, pop.first_cohort, first_year,
             parity.gap_values.astype(np.int64), parity.gap_pmf.astype(np.float64),
@@ -293,7 +307,9 @@ def project_expected(
         if bundle.back_projection_factor is not None:
             # the same correction as the back-projected male population (docs/model.md)
             husbands *= bundle.back_projection_factor[1, yi - (bundle.first_year - pop.first_year)][None]
-        fathers_n1, fathers_d1, fathers_new, widowers_n1, widowers_d1 = husbands
+        fathers_n1, fathers_d1, fathers_new, widowers_n1, widowers_d1 = husbands[:5]
+        # new shidu families by the child's age at loss: wife alive, or only the husband
+        new_fam_g = np.moveaxis(mothers_new_g, -1, 0) + husbands[5:]  # [G, T, A]
         parents["one_child_parents"][r, :, 0] = _pool_open_age(mothers_one)
         parents["one_child_parents"][r, :, 1] = _pool_open_age(fathers_n1 + fathers_d1)
         parents["shidu_parents_strict"][r, :, 0] = _pool_open_age(mothers_d1)
@@ -304,6 +320,9 @@ def project_expected(
         parents["eligible_shidu_parents"][r, :, 1] = _pool_open_age(fathers_d1 * elig)
         families["one_child_families"][r] = _pool_open_age(mothers_n1 + widowers_n1)
         families["shidu_families"][r] = _pool_open_age(mothers_d1 + widowers_d1)
+        families["new_shidu_families"][r] = _pool_open_age(new_fam_g.sum(axis=0))
+        families["new_shidu_families_child_5plus"][r] = _pool_open_age(new_fam_g[1:].sum(axis=0))
+        families["new_shidu_families_child_10plus"][r] = _pool_open_age(new_fam_g[2:].sum(axis=0))
 
         ceb = _diag(coh.ceb, first_cohort, years)
         surv = _diag(coh.surv, first_cohort, years)

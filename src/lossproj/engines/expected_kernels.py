@@ -99,6 +99,7 @@ def cohort_process(
     fert_min,
     fert_max,
     lam_max,
+    loss_age_edges,
     q_out,
     new_d1_out,
     ceb_out,
@@ -109,6 +110,7 @@ def cohort_process(
     dn1_out,
     dd1_out,
     new_couple_d1_out,
+    new_wid_d1_out,
     lrel_out,
 ):
     """Run the state process of cohort index ``c`` over ages 0..A_MAX.
@@ -127,15 +129,19 @@ def cohort_process(
         a child
     child_l : ndarray [B, A+1] — survival of a child of birth-cohort index ``b − first_year``
         from birth to age ``d`` (sex-mixed; ``d = 0`` is the first reference date)
+    loss_age_edges : ndarray [G−1] of int — lower bounds of the child's-age-at-loss groups
+        after the first (increasing); the child's age at loss is its age ``d`` at the start of
+        the step it dies in (0 for a newborn dying before its first reference date)
 
     Outputs (row ``c`` written; each ``[C, A+1]`` unless stated)
     -------
-    q_out [C, A+1, 5] state shares of a living woman; new_d1_out entries into D1 during the
-    step ending at age ``a``; ceb_out / surv_out mean children ever born / surviving; rebirth_out
+    q_out [C, A+1, 5] state shares of a living woman; new_d1_out [C, A+1, G] entries into D1
+    during the step ending at age ``a``, by the child's age at loss; ceb_out / surv_out mean children ever born / surviving; rebirth_out
     births to D1 women in the step starting at age ``a``; lam_out the intensity used at age
     ``a``; short_out unmet births; dn1_out / dd1_out per-union shares of couples whose wife has
     died, in N1 / D1; new_couple_d1_out per-union entries of couples into D1 in the step ending
-    at ``a``; lrel_out the wife's survival from ``union_age`` to ``a``.
+    at ``a``; new_wid_d1_out [C, A+1, G] the part of them whose wife is dead at ``a``, by the
+    child's age at loss; lrel_out the wife's survival from ``union_age`` to ``a``.
     """
     n_years = mx_f.shape[0]
     a_max = mx_f.shape[1] - 1
@@ -162,8 +168,12 @@ def cohort_process(
     ceb = 0.0
     dd1 = 0.0
     lrel = 0.0
-    new_d1 = 0.0
+    n_g = new_d1_out.shape[2]
+    new_d1 = np.zeros(n_g)
+    new_wid = np.zeros(n_g)
     new_couple = 0.0
+    entered = np.zeros(n_g)
+    widowed_losses = np.zeros(n_g)
 
     for a in range(a_max + 1):
         t = cohort + a
@@ -190,7 +200,8 @@ def cohort_process(
                     bi = min(max(b - first_year, 0), child_l.shape[0] - 1)
                     surv += eb[j] * child_l[bi, min(d, a_max)]
         surv_out[c, a] = surv
-        new_d1_out[c, a] = new_d1
+        for g in range(n_g):
+            new_d1_out[c, a, g] = new_d1[g]
         if a == union_age:
             lrel = 1.0
         lrel_out[c, a] = lrel
@@ -200,6 +211,8 @@ def cohort_process(
         dn1_out[c, a] = s_dn1
         dd1_out[c, a] = dd1
         new_couple_d1_out[c, a] = new_couple
+        for g in range(n_g):
+            new_wid_d1_out[c, a, g] = new_wid[g]
 
         # --- fertility in the step t -> t+1 ---
         fertile = fert_min <= a <= fert_max
@@ -241,8 +254,8 @@ def cohort_process(
         b2 = p2 * (1.0 - np.exp(-lam * rel[2, y])) if fertile else 0.0
         b3 = p3 * (1.0 - np.exp(-lam * rel[3, y])) if fertile else 0.0
         to_p2 = 0.0
-        entered = 0.0
-        widowed_losses = 0.0
+        entered[:] = 0.0
+        widowed_losses[:] = 0.0
         births = b0 + b2 + b3
 
         # one child alive: birth of a second, or the child's death
@@ -265,12 +278,15 @@ def cohort_process(
             stay = n1[j] - born
             n1_next[j] = stay * sv
             n1s_next[j] = n1s[j] * sv
-            entered += (stay + n1s[j]) * (1.0 - sv)
+            g = 0
+            while g < n_g - 1 and d >= loss_age_edges[g]:
+                g += 1
+            entered[g] += (stay + n1s[j]) * (1.0 - sv)
             # couples whose wife has died: only the child's survival
             died = dn1[j] * (1.0 - sv)
             dn1[j] -= died
             dd1 += died
-            widowed_losses += died
+            widowed_losses[g] += died
         # one child dead: rebirth, or one more year since the loss
         for s in range(n_s):
             d1_next[s] = 0.0
@@ -295,8 +311,8 @@ def cohort_process(
             l0 = child_l[bi, 0]
             n1_next[jb] += b0 * l0 * (1.0 - stop[y])
             n1s_next[jb] += b0 * l0 * stop[y]
-            entered += b0 * (1.0 - l0)
-        d1_next[0] += entered
+            entered[0] += b0 * (1.0 - l0)
+        d1_next[0] += entered.sum()
         if fertile:
             eb[a - fert_min] = births
 
@@ -308,7 +324,10 @@ def cohort_process(
         # wife's survival over the step; widowed couples carry the state at t+1
         qf = 1.0 - np.exp(-mx_f[y, min(a, a_max)])
         widowed = lrel * qf
-        new_couple = entered * lrel + widowed_losses
+        new_couple = entered.sum() * lrel + widowed_losses.sum()
+        for g in range(n_g):
+            # couples whose wife is dead at t+1: she died before the step or in it
+            new_wid[g] = widowed_losses[g] + entered[g] * widowed
         for j in range(n_fert):
             n1[j] = n1_next[j]
             n1s[j] = n1s_next[j]
@@ -319,7 +338,7 @@ def cohort_process(
             tot_d1 += d1_next[s]
         dd1 += tot_d1 * widowed
         lrel = lrel * (1.0 - qf)
-        new_d1 = entered
+        new_d1[:] = entered
 
 
 @njit(parallel=True, cache=True)
@@ -340,6 +359,7 @@ def run_cohorts(
     fert_min,
     fert_max,
     lam_max,
+    loss_age_edges,
     q_out,
     new_d1_out,
     ceb_out,
@@ -350,6 +370,7 @@ def run_cohorts(
     dn1_out,
     dd1_out,
     new_couple_d1_out,
+    new_wid_d1_out,
     lrel_out,
 ):
     """Run :func:`cohort_process` for every cohort row of the outputs (cohorts are independent)."""
@@ -357,13 +378,14 @@ def run_cohorts(
     for c in prange(n_c):
         cohort_process(
             c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, rebirth_time,
-            stop, sterile, child_l, union_age, fert_min, fert_max, lam_max, q_out, new_d1_out, ceb_out,
+            stop, sterile, child_l, union_age, fert_min, fert_max, lam_max, loss_age_edges, q_out,
+            new_d1_out, ceb_out,
             surv_out, rebirth_out, lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out,
-            lrel_out,
+            new_wid_d1_out, lrel_out,
         )
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def husbands_by_age(
     shares,
     unions,
@@ -380,7 +402,7 @@ def husbands_by_age(
 
     Parameters
     ----------
-    shares : ndarray [V, C, A+1] — per-union share of couples of wife cohort index ``c`` in each
+    shares : ndarray [C, A+1, V] — per-union share of couples of wife cohort index ``c`` in each
         of V states, at wife's age ``a`` (independent of the husband's survival)
     unions : ndarray [C] — couples formed per wife cohort [couples]
     male_log_l : ndarray [Cm, A+1] — male cohort log survival from age 0 (cohort index from
@@ -388,10 +410,10 @@ def husbands_by_age(
     gap_values, gap_pmf : ndarray [G] — husband's age minus wife's age [years] and probabilities
     out : ndarray [V, T, A+1] — husbands alive in year ``first_out_year + t`` aged ``x``
     """
-    n_v, n_c, n_a = shares.shape
+    n_c, n_a, n_v = shares.shape
     n_t = out.shape[1]
     n_m = male_log_l.shape[0]
-    for t in range(n_t):
+    for t in prange(n_t):  # years are independent
         year = first_out_year + t
         for x in range(n_a):
             cf = year - x
@@ -410,4 +432,4 @@ def husbands_by_age(
                     continue
                 w = p * unions[ci] * np.exp(male_log_l[mi, x] - male_log_l[mi, age_union])
                 for v in range(n_v):
-                    out[v, t, x] += w * shares[v, ci, a_w]
+                    out[v, t, x] += w * shares[ci, a_w, v]
