@@ -73,7 +73,9 @@ def toy_inputs(
 
 @pytest.fixture(scope="module")
 def small():
-    inp = toy_inputs()
+    # six women a cohort: enough for every state, including the rare widowers whose only child
+    # dies at 10+ (M_FAM_NEW10), to occur in both regions
+    inp = toy_inputs(women=6.0)
     n, _ = women_per_cohort(inp, 1.0)
     keys = stream_keys(7, 1, [11, 12])
     return inp, n, keys

@@ -57,7 +57,7 @@ def test_model_values_follow_the_definitions(fake_projection):
 
 
 def test_rows_need_their_variable(fake_projection):
-    """A microsimulation result has no new_shidu_families*: V1 and V2 say so."""
+    """A result without new_shidu_families* (e.g. from an older lossproj): V1 and V2 say so."""
     micro_like = fake_projection.drop_vars(
         ["new_shidu_families", "new_shidu_families_child_5plus", "new_shidu_families_child_10plus"])
     table = validation_table(micro_like).set_index("id")

@@ -49,19 +49,19 @@ VARIABLES: dict[str, dict[str, str]] = {
         "long_name": "new shidu families",
         "definition": "couples, counted once, whose only child died in the 12 months before the "
         "reference date and of whom at least one parent lives at it; by the mother's age, or the "
-        "father's where only he lives (expected-value engine)",
+        "father's where only he lives",
     },
     "new_shidu_families_child_5plus": {
         "units": "couples per year",
         "long_name": "new shidu families, child aged 5+ at death",
         "definition": "new shidu families whose only child was aged 5 or more at the start of the "
-        "12 months in which it died (expected-value engine)",
+        "12 months in which it died",
     },
     "new_shidu_families_child_10plus": {
         "units": "couples per year",
         "long_name": "new shidu families, child aged 10+ at death",
         "definition": "new shidu families whose only child was aged 10 or more at the start of "
-        "the 12 months in which it died (expected-value engine)",
+        "the 12 months in which it died",
     },
     "eligible_shidu_parents": {
         "units": "persons",

@@ -19,7 +19,15 @@ from lossproj.engines.population import (
     project_population,
     step_mortality,
 )
-from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, ParityModel, RateBundle
+from lossproj.rates.bundle import (
+    A_MAX,
+    A_OUT,
+    FERT_MAX,
+    FERT_MIN,
+    LOSS_AGE_EDGES,
+    ParityModel,
+    RateBundle,
+)
 
 #: Upper bound of the fertility intensity solve [per year]; a birth probability of
 #: 1 − exp(−50) is certain to machine precision, so higher values change nothing.
@@ -36,10 +44,6 @@ FAMILY_VARIABLES = (
     "one_child_families", "shidu_families",
     "new_shidu_families", "new_shidu_families_child_5plus", "new_shidu_families_child_10plus",
 )
-#: Lower bounds of the child's-age-at-loss groups after the first [years]: groups 0–4, 5–9,
-#: 10+, the age windows of the published only-child death counts (VALIDATION V1, V2), which
-#: the ``new_shidu_families_child_*`` variables cumulate.
-LOSS_AGE_EDGES = (5, 10)
 WOMAN_MEANS = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
 
 

@@ -79,6 +79,9 @@ PARENT_VARIABLES = (
 AGE_VARIABLES = (
     "one_child_families",
     "shidu_families",
+    "new_shidu_families",
+    "new_shidu_families_child_5plus",
+    "new_shidu_families_child_10plus",
     "husband_population",
     "births",
     "rebirths",
@@ -615,12 +618,13 @@ def tabulate_region(
     w_rows = np.stack([
         women[mk.W_POP], women[mk.W_N1] + women[mk.W_D1], women[mk.W_D1], women[mk.W_WIDE],
         women[mk.W_LOST], women[mk.W_NEW], women[mk.W_N1], events[mk.E_BIRTHS],
-        events[mk.E_REBIRTHS],
+        events[mk.E_REBIRTHS], women[mk.W_NEW5], women[mk.W_NEW10],
     ])  # fmt: skip
     m_rows = np.stack([
         men[mk.M_POP], men[mk.M_N1] + men[mk.M_D1], men[mk.M_D1], men[mk.M_WIDE],
         men[mk.M_LOST], men[mk.M_NEW], men[mk.M_FAM_N1], men[mk.M_FAM_D1],
-    ]).reshape(8, n_c * n_g, n_y)  # fmt: skip
+        men[mk.M_FAM_NEW], men[mk.M_FAM_NEW5], men[mk.M_FAM_NEW10],
+    ]).reshape(11, n_c * n_g, n_y)  # fmt: skip
     ws, wv = np.zeros((2, w_rows.shape[0], n_y, n_age))
     ms, mv = np.zeros((2, m_rows.shape[0], n_y, n_age))
     mk.tabulate_counts(w_rows, n_women, weight, age0_w, factor[0], ws, wv)
@@ -640,6 +644,9 @@ def tabulate_region(
     # families: women's and husbands' counts come from different cells (variances add)
     val["one_child_families"], var["one_child_families"] = ws[6] + ms[6], wv[6] + mv[6]
     val["shidu_families"], var["shidu_families"] = ws[2] + ms[7], wv[2] + mv[7]
+    for name, w_row, m_row in (("new_shidu_families", 5, 8), ("new_shidu_families_child_5plus", 9, 9),
+                               ("new_shidu_families_child_10plus", 10, 10)):
+        val[name], var[name] = ws[w_row] + ms[m_row], wv[w_row] + mv[m_row]
     val["husband_population"], var["husband_population"] = ms[0], mv[0]
     val["births"], var["births"] = ws[7], wv[7]
     val["rebirths"], var["rebirths"] = ws[8], wv[8]

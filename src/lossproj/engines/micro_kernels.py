@@ -61,6 +61,7 @@ import numba
 import numpy as np
 
 from lossproj.engines.rng import DRAW_LIMIT, frailty_power, uniform
+from lossproj.rates.bundle import LOSS_AGE_EDGES
 
 # women's quantities (acc_w axis 1)
 W_POP = 0  # alive
@@ -74,7 +75,9 @@ W_SURV = 7  # sum of surviving children over living women
 W_CEB2 = 8  # sum of ceb**2 over living women (standard errors of the means)
 W_SURV2 = 9  # sum of surviving**2
 W_DEAD2 = 10  # sum of (ceb - surviving)**2
-N_W = 11
+W_NEW5 = 11  # W_NEW whose only child was aged 5+ at the start of the step it died in
+W_NEW10 = 12  # the same, aged 10+
+N_W = 13
 # husbands' quantities (acc_m axis 1); M_FAM_* are families whose wife is dead, husband alive
 M_POP = 0
 M_N1 = 1
@@ -84,7 +87,12 @@ M_LOST = 4
 M_NEW = 5
 M_FAM_N1 = 6
 M_FAM_D1 = 7
-N_M = 8
+M_FAM_NEW = 8  # wife dead, husband alive at t, entered D1 in step t-1 -> t
+M_FAM_NEW5 = 9  # the same, only child aged 5+ at the start of the step it died in
+M_FAM_NEW10 = 10  # the same, aged 10+
+N_M = 11
+#: Child's age at loss from which W_NEW5 / M_FAM_NEW5 and W_NEW10 / M_FAM_NEW10 count [years].
+LOSS_AGE_5, LOSS_AGE_10 = LOSS_AGE_EDGES
 # events by step year (acc_e axis 1), indexed by the mother's cohort
 E_BIRTHS = 0
 E_REBIRTHS = 1  # births to women in D1
@@ -308,6 +316,14 @@ def simulate_woman(
         _couple(acc_w, acc_m, w, W_D1, M_D1, ci, gi, e1, b2, c, tdw, tu, tdh, t0, t1)
         _couple(acc_w, acc_m, w, W_NEW, M_NEW, ci, gi, e1, e1 + 1, c, tdw, tu, tdh, t0, t1)
         _add_m(acc_m, w, M_FAM_D1, ci, gi, max(e1, widower_lo), min(b2, tdh), t0, t1)
+        _add_m(acc_m, w, M_FAM_NEW, ci, gi, max(e1, widower_lo), min(e1 + 1, tdh), t0, t1)
+        d_loss = max(e1 - 1 - b1, 0)  # the child's age at the start of the step it died in
+        if d_loss >= LOSS_AGE_5:
+            _add_w(acc_w, w, W_NEW5, ci, max(e1, c), min(e1 + 1, tdw), t0, t1, 1)
+            _add_m(acc_m, w, M_FAM_NEW5, ci, gi, max(e1, widower_lo), min(e1 + 1, tdh), t0, t1)
+        if d_loss >= LOSS_AGE_10:
+            _add_w(acc_w, w, W_NEW10, ci, max(e1, c), min(e1 + 1, tdw), t0, t1, 1)
+            _add_m(acc_m, w, M_FAM_NEW10, ci, gi, max(e1, widower_lo), min(e1 + 1, tdh), t0, t1)
     e_min = e1
     cur = b1  # end of the union of the children's alive intervals seen so far
     for j in range(nb):

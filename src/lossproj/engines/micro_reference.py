@@ -166,11 +166,15 @@ def simulate_reference_region(
                 yi = t - t0
                 n1, d1, wide, lost = _couple_state(births, deaths, t)
                 new = d1 and not _couple_state(births, deaths, t - 1)[1]
+                d_loss = max(deaths[0] - 1 - births[0], 0) if births else 0
+                new5 = new and d_loss >= mk.LOSS_AGE_5
+                new10 = new and d_loss >= mk.LOSS_AGE_10
                 ceb = sum(1 for b in births if b <= t)
                 surv_n = sum(1 for b, e in zip(births, deaths, strict=True) if b <= t < e)
                 if c <= t < tdw:
                     for q, flag in ((mk.W_POP, True), (mk.W_N1, n1), (mk.W_D1, d1),
-                                    (mk.W_WIDE, wide), (mk.W_LOST, lost), (mk.W_NEW, new)):
+                                    (mk.W_WIDE, wide), (mk.W_LOST, lost), (mk.W_NEW, new),
+                                    (mk.W_NEW5, new5), (mk.W_NEW10, new10)):  # fmt: skip
                         women[q, ci, yi] += flag
                     women[mk.W_CEB, ci, yi] += ceb
                     women[mk.W_SURV, ci, yi] += surv_n
@@ -181,6 +185,9 @@ def simulate_reference_region(
                     for q, flag in ((mk.M_POP, True), (mk.M_N1, n1), (mk.M_D1, d1),
                                     (mk.M_WIDE, wide), (mk.M_LOST, lost), (mk.M_NEW, new),
                                     (mk.M_FAM_N1, n1 and t >= tdw),
-                                    (mk.M_FAM_D1, d1 and t >= tdw)):  # fmt: skip
+                                    (mk.M_FAM_D1, d1 and t >= tdw),
+                                    (mk.M_FAM_NEW, new and t >= tdw),
+                                    (mk.M_FAM_NEW5, new5 and t >= tdw),
+                                    (mk.M_FAM_NEW10, new10 and t >= tdw)):  # fmt: skip
                         men[q, ci, gi, yi] += flag
     return women, men, events

@@ -19,6 +19,11 @@ A_MAX = 110
 A_OUT = 100
 #: Youngest and oldest ages at which a woman can give birth.
 FERT_MIN, FERT_MAX = 15, 49
+#: Lower bounds of the child's-age-at-loss groups after the first [years]: groups 0–4, 5–9,
+#: 10+, the age windows of the published only-child death counts (VALIDATION V1, V2). The
+#: child's age at loss is its age at the start of the step it dies in (0 for a newborn dying
+#: before its first reference date); the ``new_shidu_families_child_*`` outputs cumulate them.
+LOSS_AGE_EDGES = (5, 10)
 SEXES = ("female", "male")
 
 
