@@ -413,11 +413,12 @@ def _ceb_rows(values: dict) -> list:
 def _mark_ceb_level_gap(report: pd.DataFrame) -> None:
     """``input_gap`` of the absolute CEB rows: the national model−census gap, pro rata.
 
-    The national mean children ever born (and surviving) of women 15–64 is fixed by the
-    national ASFR history (WPP), which implies more children than the census reports. A
-    province whose census mean is :math:`C_r` inherits :math:`C_r (M^N / C^N − 1)` of that
-    gap whatever its own fertility history (:math:`M^N`, :math:`C^N` model and census national
-    means). Rows whose gap exceeds the tolerance are not attainable.
+    The national mean children ever born (and surviving) of women 15–64 is set by the national
+    level of the provincial fertility rule: WPP's history under the relative rules, which
+    implies more children than the census reports. A province whose census mean is
+    :math:`C_r` inherits :math:`C_r (M^N / C^N − 1)` of that gap whatever its own history
+    (:math:`M^N` the women-weighted model mean over the provinces, :math:`C^N` the census
+    national mean). Rows whose gap exceeds the tolerance are not attainable.
     """
     sel = report["target"] == CEB_TARGET
     nat = report[sel & report["group"].str.startswith(f"{regions.NATIONAL} ")]
