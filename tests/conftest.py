@@ -25,7 +25,7 @@ SEXED = {
 }
 #: Variables without a sex dim (indexed by the mother's age).
 UNSEXED = ("one_child_families", "shidu_families", "new_shidu_families", "new_shidu_families_child_5plus",
-           "new_shidu_families_child_10plus", "mean_children_ever_born", "mean_children_surviving",
+           "new_shidu_families_child_10plus", "only_children", "mean_children_ever_born", "mean_children_surviving",
            "mean_children_dead")
 
 
@@ -72,6 +72,7 @@ def make_projection(scenarios=("baseline",), years=range(1990, 2051),
         "new_shidu_families": data["new_shidu_parents"][:, :, :, 0, :] * 1.05,
         "new_shidu_families_child_5plus": data["new_shidu_parents"][:, :, :, 0, :] * 0.5,
         "new_shidu_families_child_10plus": data["new_shidu_parents"][:, :, :, 0, :] * 0.4,
+        "only_children": pop.sum(axis=3) * 0.2,
         "mean_children_ever_born": 1.4 * parent_age[None, None, None, :] + 0 * fem,
         "mean_children_surviving": 1.35 * parent_age[None, None, None, :] + 0 * fem,
     }

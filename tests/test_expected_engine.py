@@ -9,7 +9,7 @@ import pytest
 from synthetic import synthetic_bundle, synthetic_parity
 
 from lossproj.engines import expected_kernels as k
-from lossproj.engines.expected import project_expected, run_region_cohorts
+from lossproj.engines.expected import _only_children, project_expected, run_region_cohorts
 from lossproj.engines.population import project_population, step_mortality
 from lossproj.rates.bundle import A_MAX, ParityModel
 
@@ -127,6 +127,30 @@ def test_new_shidu_families_by_child_age(baseline_result):
     fathers = res.parents["new_shidu_parents"][:, :, 1].sum(-1)
     assert np.all(total.sum(-1) >= mothers - 1e-6)
     assert np.all(total.sum(-1) <= mothers + fathers + 1e-6)
+
+
+def test_only_children_by_the_childs_age_by_hand():
+    """A mother aged 40 whose child was born in the step from her age 25: the child is 14."""
+    women = np.zeros((1, A_MAX + 1))  # year 1990
+    women[0, 40] = 1000.0
+    women[0, 41] = 5.0  # cohort 1949: outside the cohorts given, not counted
+    n1j = np.zeros((1, A_MAX + 1, 35))  # cohort 1950
+    n1j[0, 40, 25 - 15] = 0.3
+    n1j[0, 40, 39 - 15] = 0.1  # born in the step from 39: aged 0 at 40
+    out = _only_children(women, n1j, first_cohort=1950, first_year=1990)
+    assert out[0, 14] == pytest.approx(300.0) and out[0, 0] == pytest.approx(100.0)
+    assert out.sum() == pytest.approx(400.0)
+
+
+def test_only_children_are_the_one_child_families_without_adult_deaths():
+    """No adult deaths: no widowers, so every one-child family has its mother and one child."""
+    bundle = synthetic_bundle(adult_scale=0.0, child_ages=15)
+    res = project_expected(bundle, synthetic_parity(bundle), 1990, 2050)
+    np.testing.assert_allclose(res.families["only_children"].sum(-1),
+                               res.families["one_child_families"].sum(-1), rtol=1e-9)
+    # a child is at most A_MAX − FERT_MIN − 1 years old (mother followed to A_MAX, births from 15)
+    assert res.families["only_children"][..., A_MAX - 15 :].sum() == 0.0
+    assert res.families["only_children"][..., A_MAX - 16].sum() > 0.0
 
 
 def test_families_between_mothers_and_couples(baseline_result):

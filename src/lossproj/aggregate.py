@@ -63,6 +63,13 @@ VARIABLES: dict[str, dict[str, str]] = {
         "definition": "new shidu families whose only child was aged 10 or more at the start of "
         "the 12 months in which it died",
     },
+    "only_children": {
+        "units": "persons",
+        "long_name": "only children",
+        "definition": "living persons who are the only child ever born to their mother, whose "
+        "mother lives; by the CHILD's own age (children whose mother has died are not counted; "
+        "expected-value engine)",
+    },
     "eligible_shidu_parents": {
         "units": "persons",
         "long_name": "eligible shidu parents",

@@ -22,7 +22,7 @@ from lossproj.summary import replicate_mean
 COLUMNS = ("id", "kind", "figure", "year", "geography", "published", "unit", "model", "ratio",
            "status", "note", "source")
 
-STATISTICS = ("sum", "mean_per_year", "weighted_mean")
+STATISTICS = ("sum", "mean_per_year", "weighted_mean", "share_of_population")
 
 
 def _pick_scenario(ds: xr.Dataset, scenario: str | None) -> str:
@@ -44,7 +44,8 @@ def model_value(ds: xr.Dataset, spec: Mapping[str, Any]) -> tuple[float | None, 
         One scenario of a projection (no ``scenario`` dim), replicates averaged.
     spec : mapping
         The target's ``model`` table: ``variable``, ``sex``, ``age_min``, ``age_max``,
-        ``first_year``, ``last_year``, ``region``, ``statistic``.
+        ``first_year``, ``last_year``, ``region``, ``statistic`` (``share_of_population``: the
+        variable over the population of both sexes in the age window).
 
     Returns
     -------
@@ -76,6 +77,9 @@ def model_value(ds: xr.Dataset, spec: Mapping[str, Any]) -> tuple[float | None, 
     if statistic == "weighted_mean":
         weights = ds["population"].sel(region=region, year=years, age=ages, sex="female")
         per_year = (da * weights).sum("age") / weights.sum("age")
+    elif statistic == "share_of_population":
+        pop = ds["population"].sel(region=region, year=years, age=ages).sum(["sex", "age"])
+        per_year = da.sum("age") / pop
     else:
         per_year = da.sum("age")
     if statistic == "sum" and per_year.sizes["year"] != 1:

@@ -9,6 +9,7 @@ returns plain arrays by year, sex and age. It also returns the solved fertility 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -43,6 +44,7 @@ PARENT_VARIABLES = (
 FAMILY_VARIABLES = (
     "one_child_families", "shidu_families",
     "new_shidu_families", "new_shidu_families_child_5plus", "new_shidu_families_child_10plus",
+    "only_children",  # by the child's own age, not a parent's
 )
 WOMAN_MEANS = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
 
@@ -82,6 +84,7 @@ class CohortArrays:
     new_couple_d1: np.ndarray
     new_wid_d1: np.ndarray
     lrel: np.ndarray
+    n1j: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ def run_region_cohorts(
     # by the child's age at loss (groups split at LOSS_AGE_EDGES)
     out["new_d1"] = np.zeros(shape + (edges.size + 1,))
     out["new_wid_d1"] = np.zeros(shape + (edges.size + 1,))
+    out["n1j"] = np.zeros(shape + (FERT_MAX - FERT_MIN + 1,))  # N1 by mother's age at the birth
     q = np.zeros((n_c, A_MAX + 1, k.N_STATES))
     k.run_cohorts(
         first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
@@ -199,25 +203,56 @@ def run_region_cohorts(
         child_l, union_age, FERT_MIN,
         FERT_MAX, LAM_MAX, edges, q, out["new_d1"], out["ceb"], out["surv"], out["rebirth"],
         out["lam"], out["shortfall"], out["dn1"], out["dd1"], out["new_couple_d1"],
-        out["new_wid_d1"], out["lrel"],
+        out["new_wid_d1"], out["lrel"], out["n1j"],
     )
     return CohortArrays(first_cohort=first_cohort, q=q, **out)
 
 
+@lru_cache(maxsize=32)
+def _diag_index(n_c: int, n_a: int, first_cohort: int, first_year: int, n_y: int):
+    """Flat positions of the ``[cohort, age]`` cells that land in ``[year, age]``: (to, from)."""
+    ages = np.arange(n_a)
+    ci = np.arange(first_year, first_year + n_y)[:, None] - ages[None, :] - first_cohort
+    to = np.flatnonzero((ci >= 0) & (ci < n_c))
+    src = ci.ravel()[to] * n_a + np.tile(ages, n_y)[to]
+    for arr in (to, src):
+        arr.flags.writeable = False  # shared by every call (lru_cache)
+    return to, src
+
+
 def _diag(arr_ca: np.ndarray, first_cohort: int, years: np.ndarray) -> np.ndarray:
-    """Map a ``[cohort, age]`` array to ``[year, age]`` for ``years`` (cohort = year − age)."""
-    ages = np.arange(arr_ca.shape[1])
-    ci = years[:, None] - ages[None, :] - first_cohort
-    valid = (ci >= 0) & (ci < arr_ca.shape[0])
-    out = np.zeros((years.size, ages.size) + arr_ca.shape[2:])
-    out[valid] = arr_ca[ci[valid], np.broadcast_to(ages, ci.shape)[valid]]
-    return out
+    """Map a ``[cohort, age]`` array to ``[year, age]`` for ``years`` (cohort = year − age).
+
+    ``years`` must be consecutive.
+    """
+    n_c, n_a = arr_ca.shape[:2]
+    to, src = _diag_index(n_c, n_a, int(first_cohort), int(years[0]), years.size)
+    rest = arr_ca.shape[2:]
+    out = np.zeros((years.size * n_a,) + rest)
+    out[to] = arr_ca.reshape((n_c * n_a,) + rest)[src]
+    return out.reshape((years.size, n_a) + rest)
 
 
 def _pool_open_age(arr: np.ndarray) -> np.ndarray:
     """Add ages ``A_OUT..A_MAX`` (last axis) into the open group ``A_OUT``."""
     out = arr[..., : A_OUT + 1].copy()
     out[..., A_OUT] = arr[..., A_OUT:].sum(axis=-1)
+    return out
+
+
+def _only_children(women: np.ndarray, n1j: np.ndarray, first_cohort: int, first_year: int) -> np.ndarray:
+    """Living only children of living mothers by the child's own age: [T, A_OUT+1].
+
+    women : [T, A_MAX+1] living women by age in years ``first_year..``; n1j : [C, A_MAX+1, F]
+    the cohorts' shares in N1 by the mother's age at the birth ``FERT_MIN + j`` (cohort index
+    from ``first_cohort``). A child born in the step starting at the mother's age
+    ``FERT_MIN + j`` is aged ``a − FERT_MIN − 1 − j`` when she is aged ``a``.
+    """
+    out = np.zeros((women.shape[0], A_OUT + 1))
+    k.only_children_by_age(
+        np.ascontiguousarray(n1j), np.ascontiguousarray(women, dtype=np.float64), first_cohort, first_year,
+        FERT_MIN, out,
+    )
     return out
 
 
@@ -323,6 +358,7 @@ def project_expected(
         parents["eligible_shidu_parents"][r, :, 0] = _pool_open_age(mothers_d1 * elig)
         parents["eligible_shidu_parents"][r, :, 1] = _pool_open_age(fathers_d1 * elig)
         families["one_child_families"][r] = _pool_open_age(mothers_n1 + widowers_n1)
+        families["only_children"][r] = _only_children(p_f, coh.n1j, first_cohort, first_year)
         families["shidu_families"][r] = _pool_open_age(mothers_d1 + widowers_d1)
         families["new_shidu_families"][r] = _pool_open_age(new_fam_g.sum(axis=0))
         families["new_shidu_families_child_5plus"][r] = _pool_open_age(new_fam_g[1:].sum(axis=0))

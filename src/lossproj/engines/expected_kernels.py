@@ -112,6 +112,7 @@ def cohort_process(
     new_couple_d1_out,
     new_wid_d1_out,
     lrel_out,
+    n1j_out,
 ):
     """Run the state process of cohort index ``c`` over ages 0..A_MAX.
 
@@ -141,7 +142,8 @@ def cohort_process(
     ``a``; short_out unmet births; dn1_out / dd1_out per-union shares of couples whose wife has
     died, in N1 / D1; new_couple_d1_out per-union entries of couples into D1 in the step ending
     at ``a``; new_wid_d1_out [C, A+1, G] the part of them whose wife is dead at ``a``, by the
-    child's age at loss; lrel_out the wife's survival from ``union_age`` to ``a``.
+    child's age at loss; lrel_out the wife's survival from ``union_age`` to ``a``; n1j_out
+    [C, A+1, F] the share in N1 (stopped or not) by her age at the birth ``fert_min + j``.
     """
     n_years = mx_f.shape[0]
     a_max = mx_f.shape[1] - 1
@@ -182,6 +184,7 @@ def cohort_process(
         s_n1 = 0.0
         for j in range(n_fert):
             s_n1 += n1[j] + n1s[j]
+            n1j_out[c, a, j] = n1[j] + n1s[j]
         s_d1 = 0.0
         for s in range(n_s):
             s_d1 += d1[s]
@@ -372,6 +375,7 @@ def run_cohorts(
     new_couple_d1_out,
     new_wid_d1_out,
     lrel_out,
+    n1j_out,
 ):
     """Run :func:`cohort_process` for every cohort row of the outputs (cohorts are independent)."""
     n_c = q_out.shape[0]
@@ -381,7 +385,7 @@ def run_cohorts(
             stop, sterile, child_l, union_age, fert_min, fert_max, lam_max, loss_age_edges, q_out,
             new_d1_out, ceb_out,
             surv_out, rebirth_out, lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out,
-            new_wid_d1_out, lrel_out,
+            new_wid_d1_out, lrel_out, n1j_out,
         )
 
 
@@ -433,3 +437,30 @@ def husbands_by_age(
                 w = p * unions[ci] * np.exp(male_log_l[mi, x] - male_log_l[mi, age_union])
                 for v in range(n_v):
                     out[v, t, x] += w * shares[ci, a_w, v]
+
+
+@njit(cache=True)
+def only_children_by_age(n1j, women, first_cohort, first_year, fert_min, out):
+    """Living only children of living mothers by the child's own age.
+
+    Parameters
+    ----------
+    n1j : ndarray [C, A+1, F] — share of a living woman of cohort index ``c`` at age ``a`` in
+        N1 whose child was born in the step starting at her age ``fert_min + j``
+    women : ndarray [T, A+1] — living women in year ``first_year + t`` aged ``a`` [persons]
+    out : ndarray [T, D] — children aged ``a − fert_min − 1 − j`` added [persons]
+    """
+    n_t, n_a = women.shape
+    n_c = n1j.shape[0]
+    n_j = n1j.shape[2]
+    n_out = out.shape[1]
+    for t in range(n_t):
+        for a in range(n_a):
+            w = women[t, a]
+            ci = first_year + t - a - first_cohort
+            if w == 0.0 or ci < 0 or ci >= n_c:
+                continue
+            for j in range(n_j):
+                d = a - fert_min - 1 - j
+                if 0 <= d < n_out:
+                    out[t, d] += w * n1j[ci, a, j]
