@@ -58,14 +58,17 @@ PROVINCE_LOG_BOUNDS = (np.log(0.1), np.log(10.0))
 #: Tolerance of the cohort births of order 3+ per woman [children per woman] (about 5 % of
 #: the 1930s cohorts' 3 births; the share targets of the same table use the group's value).
 TOLERANCE_CCFR3PLUS = 0.15
+#: Target groups of the mean children ever born / surviving of women 15–64 in 2020.
+CEB_TARGET = "mean CEB women 15-64, 2020"
+CEB_RELATIVE_TARGET = "mean CEB women 15-64, 2020, relative to national"
 #: Declared tolerances |model − observed| by target group [units of the target]. Rounded
 #: published shares (two decimals) and sample census counts bound what a fit can promise.
 TOLERANCES = {
     "cohort parity (Duan & Chen 2022)": 0.03,
     "birth-order share (census)": 0.02,
     "order-specific ASFR 2010 (census)": 0.01,
-    "mean CEB women 15-64, 2020": 0.05,
-    "mean CEB women 15-64, 2020, relative to national": 0.04,
+    CEB_TARGET: 0.05,
+    CEB_RELATIVE_TARGET: 0.04,
 }
 #: Loss of the least squares on residuals in units of their tolerance (scipy least_squares):
 #: quadratic within the tolerance, linear beyond it, so that targets no parity model can meet
@@ -374,10 +377,6 @@ def mark_attainable(report: pd.DataFrame) -> pd.DataFrame:
             report.loc[idx, "attainable"] = abs(row["gap"]) <= row["tol"]
     _mark_ceb_level_gap(report)
     return report
-
-
-CEB_TARGET = "mean CEB women 15-64, 2020"
-CEB_RELATIVE_TARGET = "mean CEB women 15-64, 2020, relative to national"
 
 
 def _mean_ceb_2020(model: _Model, out) -> tuple[float, float, float]:

@@ -315,7 +315,8 @@ def cohort_process(
             n1_next[jb] += b0 * l0 * (1.0 - stop[y])
             n1s_next[jb] += b0 * l0 * stop[y]
             entered[0] += b0 * (1.0 - l0)
-        d1_next[0] += entered.sum()
+        entered_all = entered.sum()
+        d1_next[0] += entered_all
         if fertile:
             eb[a - fert_min] = births
 
@@ -327,7 +328,7 @@ def cohort_process(
         # wife's survival over the step; widowed couples carry the state at t+1
         qf = 1.0 - np.exp(-mx_f[y, min(a, a_max)])
         widowed = lrel * qf
-        new_couple = entered.sum() * lrel + widowed_losses.sum()
+        new_couple = entered_all * lrel + widowed_losses.sum()
         for g in range(n_g):
             # couples whose wife is dead at t+1: she died before the step or in it
             new_wid[g] = widowed_losses[g] + entered[g] * widowed

@@ -316,14 +316,17 @@ def simulate_woman(
         _couple(acc_w, acc_m, w, W_D1, M_D1, ci, gi, e1, b2, c, tdw, tu, tdh, t0, t1)
         _couple(acc_w, acc_m, w, W_NEW, M_NEW, ci, gi, e1, e1 + 1, c, tdw, tu, tdh, t0, t1)
         _add_m(acc_m, w, M_FAM_D1, ci, gi, max(e1, widower_lo), min(b2, tdh), t0, t1)
-        _add_m(acc_m, w, M_FAM_NEW, ci, gi, max(e1, widower_lo), min(e1 + 1, tdh), t0, t1)
+        # the reference year e1 only: she alive, or she dead and he alive
+        w_lo, w_hi = max(e1, c), min(e1 + 1, tdw)
+        m_lo, m_hi = max(e1, widower_lo), min(e1 + 1, tdh)
+        _add_m(acc_m, w, M_FAM_NEW, ci, gi, m_lo, m_hi, t0, t1)
         d_loss = max(e1 - 1 - b1, 0)  # the child's age at the start of the step it died in
         if d_loss >= LOSS_AGE_5:
-            _add_w(acc_w, w, W_NEW5, ci, max(e1, c), min(e1 + 1, tdw), t0, t1, 1)
-            _add_m(acc_m, w, M_FAM_NEW5, ci, gi, max(e1, widower_lo), min(e1 + 1, tdh), t0, t1)
+            _add_w(acc_w, w, W_NEW5, ci, w_lo, w_hi, t0, t1, 1)
+            _add_m(acc_m, w, M_FAM_NEW5, ci, gi, m_lo, m_hi, t0, t1)
         if d_loss >= LOSS_AGE_10:
-            _add_w(acc_w, w, W_NEW10, ci, max(e1, c), min(e1 + 1, tdw), t0, t1, 1)
-            _add_m(acc_m, w, M_FAM_NEW10, ci, gi, max(e1, widower_lo), min(e1 + 1, tdh), t0, t1)
+            _add_w(acc_w, w, W_NEW10, ci, w_lo, w_hi, t0, t1, 1)
+            _add_m(acc_m, w, M_FAM_NEW10, ci, gi, m_lo, m_hi, t0, t1)
     e_min = e1
     cur = b1  # end of the union of the children's alive intervals seen so far
     for j in range(nb):
