@@ -45,7 +45,10 @@ TABLE_NOTES = {
         "order-specific fertility by age; provincial multipliers to each province's census "
         "birth-order shares of 2010 and 2020. Era levels are bounded to 0.05..5, stop shares to "
         "0..0.9, sterile shares to 0..0.1, provincial multipliers to 0.1..10. `lossproj calibrate` prints the fit against declared tolerances. The three-child era (2021+) has no "
-        "target yet: its levels are the config's starting values."
+        "target yet: its levels are the config's starting values. Rows of kind `fingerprint` record "
+        "national model values under the fitted levels and the model revision they were fitted "
+        "with (`lossproj.calibration.fingerprint`); a test fails when the engine no longer gives "
+        "them, i.e. when the packaged fit is stale."
     )
 }
 
@@ -62,6 +65,7 @@ def write_calibration(config_path: Path, out_dir: Path, report_dir: Path | None 
             fit = calibration.calibrate(other, eras=result.eras)
             tables.append(fit.to_table().query("kind == 'province'"))
             logger.info("fit, provincial rule %s:\n%s", rule, calibration.summarize_fit(fit.report).to_string(index=False))
+    tables.append(calibration.fingerprint_table(config, result.eras))
     table = pd.concat(tables, ignore_index=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "parity_calibration.csv"

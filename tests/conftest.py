@@ -154,6 +154,21 @@ def fake_api(monkeypatch):
         ds.attrs["engine"] = first.run.engine
         return ds
 
+    def replacement_diagnostics(config):
+        import pandas as pd
+
+        probabilities = pd.DataFrame(
+            [(r, period, age, n, max(0.0, 0.95 - age / 100 - 0.01 * (10 - n)), 0.9 - age / 100)
+             for r in ("Beijing",) for period in (1985, 1995, 2005, 2015)
+             for age in (20, 25, 30, 35, 40, 45) for n in (5, 10)],
+            columns=["region", "period", "loss_age", "within_years", "probability", "probability_alive"],
+        )
+        time_bereaved = pd.DataFrame({"region": ["Beijing"], "year": [2005], "stock": [10.0],
+                                      "inflow": [3.0], "mean_years": [10 / 3]})
+        return probabilities, time_bereaved, None
+
+    module.replacement_diagnostics = replacement_diagnostics
+
     def calibrate(config):
         import pandas as pd
         from matplotlib.figure import Figure

@@ -52,23 +52,24 @@ def synthetic_parity(
     second: float = 0.5,
     third: float = 0.2,
     more: float = 0.2,
-    rebirth: float = 0.8,
+    replace: float = 0.8,
     gaps=(-2, 7),
     union_age: int = 15,
 ) -> ParityModel:
     n_r = len(bundle.regions)
     n_y = bundle.mx.shape[2]
-    rel = np.zeros((n_r, 5, n_y))
+    rel = np.zeros((n_r, 4, n_y))
     rel[:, 0] = 1.0
     rel[:, 1] = second
     rel[:, 2] = third
     rel[:, 3] = more
-    rel[:, 4] = rebirth
     values = np.arange(gaps[0], gaps[1] + 1)
     return ParityModel(
         rel=rel,
         dur1=np.array([0.0, 0.5, 1.0, 1.0, 1.0, 0.9, 0.8]),
-        rebirth_time=np.array([1.0, 1.0, 0.8, 0.6, 0.4, 0.2]),
+        replace_share=np.where((np.arange(A_MAX + 1) >= FERT_MIN) & (np.arange(A_MAX + 1) <= FERT_MAX), replace, 0.0)[None, None, :]
+        * np.ones((n_r, n_y, 1)),
+        wait_pmf=np.array([0.3, 0.4, 0.2, 0.1]),
         union_age=union_age,
         gap_values=values,
         gap_pmf=np.full(values.size, 1.0 / values.size),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,8 @@ import pytest
 
 from lossproj import calibration
 from lossproj.config import load_config
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "baseline.toml"
 
@@ -150,3 +153,25 @@ def test_every_rule_has_packaged_multipliers_and_unknown_rules_are_refused(tmp_p
     with pytest.raises(DataError, match=r"no provincial multipliers fitted for fertility\.province_rule "
                        r"'census_2020_ratio_ceb'; the table has census_2020_ratio"):
         scenarios.calibrated_levels("census_2020_ratio_ceb")
+
+
+def test_replacement_diagnostics_on_real_rates():
+    from lossproj import api
+    from lossproj.calibration import replacement_diagnostics
+
+    config = load_config(CONFIGS / "baseline.toml")
+    config = dataclasses.replace(config, run=dataclasses.replace(config.run, regions=("Beijing", "Guizhou")))
+    probabilities, time_bereaved = replacement_diagnostics(config, api.scenario_bundle(config))
+    assert set(probabilities["loss_age"]) == {20, 25, 30, 35, 40, 45}
+    assert set(probabilities["period"]) == {1985, 1995, 2005, 2015}
+    assert probabilities["probability"].between(0, 1).all()
+    assert (probabilities["probability_alive"] <= probabilities["probability"] + 1e-12).all()
+    ten = probabilities[(probabilities["within_years"] == 10) & (probabilities["period"] == 1995)
+                        & (probabilities["region"] == "Beijing")].set_index("loss_age")["probability"]
+    assert ten.is_monotonic_decreasing  # older mothers replace less (sterility, fewer fertile years)
+    assert ten[25] > 0.85  # above the ordinary 1 -> 2 progression of the one-child era
+    five = probabilities[(probabilities["within_years"] == 5) & (probabilities["period"] == 1995)
+                         & (probabilities["region"] == "Beijing")].set_index("loss_age")["probability"]
+    assert (five <= ten + 1e-12).all()
+    china = time_bereaved[time_bereaved["region"] == "China"].set_index("year")["mean_years"]
+    assert (china > 0).all() and (china < 6).all()

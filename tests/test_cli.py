@@ -6,6 +6,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -76,11 +77,11 @@ def test_run_refuses_existing_directory(runner, tmp_path, fake_api):
 
 
 def test_config_errors_are_clean(runner, tmp_path, fake_api):
-    cfg = small_config(tmp_path, body="[parity]\nrebirth_multipler = 2\n")
+    cfg = small_config(tmp_path, body="[replacement]\nnever_multipler = 2\n")
     result = runner.invoke(main, ["run", str(cfg), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "Error: 1 problem in" in result.output
-    assert "did you mean 'rebirth_multiplier'?" in result.output
+    assert "did you mean 'never_multiplier'?" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
 
@@ -134,6 +135,22 @@ def test_calibrate(runner, tmp_path, fake_api):
     assert "mean_ceb_2020" in result.output
     assert (tmp_path / "cal" / "calibration.png").is_file()
     assert (tmp_path / "cal" / "calibration_report.csv").is_file()
+    # the replacement diagnostics follow the fit
+    assert "another birth within 5 / 10 years" in result.output
+    assert "Strict shidu mothers under 35" in result.output
+    for name in ("replacement_probabilities.csv", "replacement_time_bereaved.csv"):
+        assert (tmp_path / "cal" / name).is_file()
+
+
+def test_calibrate_replacement_only(runner, tmp_path, fake_api):
+    result = runner.invoke(main, ["calibrate", str(small_config(tmp_path)), "--replacement-only",
+                                  "--out", str(tmp_path / "cal")])
+    assert result.exit_code == 0, result.output
+    assert "mean_ceb_2020" not in result.output
+    table = pd.read_csv(tmp_path / "cal" / "replacement_probabilities.csv")
+    assert set(table["loss_age"]) == {20, 25, 30, 35, 40, 45}
+    assert table["probability"].between(0, 1).all()
+    assert "Strict shidu mothers under 35" in result.output
 
 
 def test_help_lists_commands(runner):

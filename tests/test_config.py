@@ -43,7 +43,8 @@ SCENARIO_FILES = sorted(p for p in CONFIGS.glob("*.toml") if p.name != "validati
 def test_packaged_scenarios_present():
     assert {p.stem for p in SCENARIO_FILES} >= {
         "baseline", "fertility_low", "fertility_high", "mortality_slow_improvement",
-        "mortality_fast_improvement", "rebirth_high", "no_replacement", "sweden_example",
+        "mortality_fast_improvement", "replacement_low", "replacement_high", "no_replacement",
+        "sweden_example",
         "sweden_stable"}
 
 
@@ -59,7 +60,7 @@ def test_baseline_values_and_provenance():
     assert config.run.regions == PROVINCE_NAMES
     assert (config.run.first_year, config.run.last_year) == (1990, 2050)
     assert config.run.engine == "expected"
-    assert config.parity.replacement is True
+    assert config.replacement.enabled is True
     assert [e.name for e in config.parity.eras] == [
         "pre1971", "later_longer_fewer", "one_child", "two_child", "three_child"]
     assert config.parity.era_of(1985).name == "one_child"
@@ -68,7 +69,8 @@ def test_baseline_values_and_provenance():
     provenance = {key: (unit, source) for key, unit, source in config.provenance}
     assert provenance["mortality.improvement"][0] == "multiplier"
     assert "Liu & He 2022" in provenance["allowance.guangzhou.monthly"][1]
-    assert "Wang Guangzhou 2016" in provenance["parity.rebirth_time"][1]
+    assert "Leridon 2004" in provenance["replacement.wait_pmf"][1]
+    assert "Leridon 2008" in provenance["replacement.infecund_share"][1]
     assert all(source for _, _, source in config.provenance)
 
 
@@ -78,8 +80,9 @@ def test_every_number_in_baseline_has_unit_and_source():
     keys = {key for key, _, _ in load_config(BASELINE).provenance}
     expected = {"run.first_year", "run.last_year", "run.scale", "run.replicates", "run.seed",
                 "run.block_size", "mortality.improvement",
-                "mortality.child_mortality_multiplier", "parity.rebirth_multiplier",
-                "parity.duration_second", "parity.rebirth_time", "family.union_age",
+                "mortality.child_mortality_multiplier", "replacement.never_multiplier",
+                "parity.duration_second", "replacement.wait_pmf", "replacement.infecund_ages",
+                "replacement.infecund_share", "parity.eras[2].never_replace", "family.union_age",
                 "family.eligibility_age", "care.annual_trend"}
     assert expected <= keys
 
@@ -91,8 +94,9 @@ def test_derived_scenarios_inherit_and_change_only_their_keys():
     assert slow.parity == base.parity
     assert slow.run == base.run
     assert slow.bases == (str(BASELINE),)
-    assert load_config(CONFIGS / "rebirth_high.toml").parity.rebirth_multiplier == 2.0
-    assert load_config(CONFIGS / "no_replacement.toml").parity.replacement is False
+    assert load_config(CONFIGS / "replacement_low.toml").replacement.never_multiplier == 2.0
+    assert load_config(CONFIGS / "replacement_high.toml").replacement.never_multiplier == 0.5
+    assert load_config(CONFIGS / "no_replacement.toml").replacement.enabled is False
     assert load_config(CONFIGS / "fertility_low.toml").fertility.variant == "low"
 
 
@@ -113,13 +117,13 @@ def test_name_and_description_are_not_inherited(tmp_path):
 
 
 def test_to_dict_is_json_and_complete():
-    config = load_config(CONFIGS / "rebirth_high.toml")
+    config = load_config(CONFIGS / "replacement_low.toml")
     data = json.loads(json.dumps(config.to_dict()))
-    assert data["parity"]["rebirth_multiplier"] == 2.0
+    assert data["replacement"]["never_multiplier"] == 2.0
     assert data["run"]["regions"][0] == "Beijing"
     assert data["parity"]["eras"][2]["name"] == "one_child"
-    assert data["path"].endswith("rebirth_high.toml")
-    assert any(p["key"] == "parity.rebirth_multiplier" for p in data["provenance"])
+    assert data["path"].endswith("replacement_low.toml")
+    assert any(p["key"] == "replacement.never_multiplier" for p in data["provenance"])
 
 
 def test_packaged_lookup():
@@ -143,8 +147,8 @@ def test_several_problems_reported_together(tmp_path):
 scael = 0.1
 engine = "mikro"
 first_year = 1980
-[parity]
-rebirth_multiplier = -1
+[replacement]
+never_multiplier = -1
 [care]
 annual_trend = 1.5
 """)
@@ -155,7 +159,7 @@ annual_trend = 1.5
     assert "run.scael = 0.1: unknown key; did you mean 'scale'?" in message
     assert "run.engine = 'mikro': did you mean 'micro'? allowed: 'expected', 'micro'" in message
     assert "run.first_year = 1980: output years must lie in 1990..2100" in message
-    assert "parity.rebirth_multiplier = -1: must be >= 0" in message
+    assert "replacement.never_multiplier = -1: must be >= 0" in message
     assert "care.annual_trend = 1.5" in message
     # every line names the file the bad key is in
     assert all(str(path) in line for line in message.splitlines()[1:])
@@ -164,8 +168,13 @@ annual_trend = 1.5
 @pytest.mark.parametrize(("body", "pattern"), [
     ("[run]\nregion = 'all'\n", r"run\.region = 'all': unknown key; did you mean 'regions'\?"),
     ("[mortalty]\nimprovement = 1\n", r"mortalty = .*unknown key; did you mean 'mortality'\?"),
-    ("[parity]\nrebirth_multipler = 2\n",
-     r"parity\.rebirth_multipler = 2: unknown key; did you mean 'rebirth_multiplier'\?"),
+    ("[replacement]\nnever_multipler = 2\n",
+     r"replacement\.never_multipler = 2: unknown key; did you mean 'never_multiplier'\?"),
+    ("[parity]\nrebirth_multiplier = 2\n",
+     r"parity\.rebirth_multiplier = 2: no longer a key: replacement after loss is its own "
+     r"process; use replacement\.never_multiplier"),
+    ("[parity]\nrebirth_time = [1.0]\n", r"parity\.rebirth_time = \[1\.0\]: no longer a key.*"
+     r"replacement\.wait_pmf"),
     ("[allowance.guangzhou]\nmonthy = 800\n",
      r"allowance\.guangzhou\.monthy = 800: unknown key; did you mean 'monthly'\?"),
 ])
@@ -224,13 +233,23 @@ def test_bad_years(tmp_path, body, pattern):
     ("[run]\nreplicates = 0\n", r"run\.replicates = 0: must be an integer >= 1"),
     ("[run]\nseed = -3\n", r"run\.seed = -3: must be a non-negative integer"),
     ("[mortality]\nchild_mortality_multiplier = 0\n", r"must be > 0"),
-    ("[parity]\nrebirth_time = [1.0, -0.5]\n", r"parity\.rebirth_time\[1\] = -0\.5"),
-    ("[parity]\nreplacement = 'yes'\n", r"parity\.replacement = 'yes': must be true or false"),
+    ("[replacement]\nwait_pmf = [0.5, 0.6]\n",
+     r"replacement\.wait_pmf = \[0\.5, 0\.6\]: probabilities must sum to 1; they sum to 1\.1"),
+    ("[replacement]\nwait_pmf = [1.5, -0.5]\n", r"replacement\.wait_pmf\[0\] = 1\.5: must satisfy"),
+    ("[replacement]\ninfecund_share = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.2]\n",
+     r"replacement\.infecund_share\[10\] = 1\.2: must satisfy"),
+    ("[replacement]\ninfecund_share = [0.5, 0.4]\ninfecund_ages = [30, 40]\n",
+     r"replacement\.infecund_share = \[0\.5, 0\.4\]: must not decrease with age"),
+    ("[replacement]\ninfecund_ages = [30, 40]\n",
+     r"replacement\.infecund_share = .*: needs one share per age"),
+    ("[replacement]\nnever_multiplier = { value = -0.5, unit = 'multiplier', source = 'x' }\n",
+     r"replacement\.never_multiplier = -0\.5: must be >= 0"),
+    ("[replacement]\nenabled = 'yes'\n", r"replacement\.enabled = 'yes': must be true or false"),
     ("[care]\nannual_trend = { value = 0.01, unit = 'percent', source = 'x' }\n",
      r"care\.annual_trend\.unit = 'percent': the unit of care\.annual_trend is "
      r"'relative change per year'"),
     ("[[parity.eras]]\nname = 'all'\nfirst_year = 1890\nlast_year = 2050\nsecond = 1\n"
-     "third = 1\nfourth_plus = 1\nrebirth = 1\n",
+     "third = 1\nfourth_plus = 1\nnever_replace = 0.1\n",
      r"eras must cover every year 1890\.\.2100 .*the last era ends in 2050, before 2100"),
     ("[parity]\nprovince_one_child_multiplier = { Jiangsu = 1.2, Sichuan = 0 }\n",
      r"parity\.province_one_child_multiplier\.Sichuan = 0: must be > 0"),

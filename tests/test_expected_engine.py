@@ -20,7 +20,7 @@ def _first_births_only(h: float, m: float, first_year=1900, last_year=2010):
     mx = np.full((2, n_y, A_MAX + 1), m)
     lam = np.zeros((n_y, A_MAX + 1))
     lam[:, 15:50] = h
-    rel = np.zeros((5, n_y))
+    rel = np.zeros((4, n_y))
     rel[0] = 1.0
     return mx, lam, rel
 
@@ -29,7 +29,7 @@ def _one_cohort(h: float, m: float, cohort: int = 1930):
     """The state process of one cohort under :func:`_first_births_only` rates."""
     mx, lam, rel = _first_births_only(h, m)
     return run_region_cohorts(
-        mx, lam, np.full(mx.shape[1], 1.0), 1900, rel, np.ones(1), np.ones(1), 15,
+        mx, lam, np.full(mx.shape[1], 1.0), 1900, rel, np.ones(1), np.zeros(mx.shape[1:]), np.ones(1), 15,
         cohort, cohort, solve=False,
     )
 
@@ -55,12 +55,12 @@ def test_single_cohort_constant_rates_matches_closed_form():
 
 
 def test_new_losses_by_child_age_match_closed_form():
-    """Entries into D1 in the step ending at mother's age a, split at child ages 5 and 10."""
+    """Entries into D1 in the step ending at mother's age a, split at child ages 5, 10, 20."""
     h, m = 0.12, 0.03
     out = _one_cohort(h, m)
-    assert out.new_d1.shape == (1, A_MAX + 1, 3)
+    assert out.new_d1.shape == (1, A_MAX + 1, 4)
     for a in (18, 30, 45, 60):
-        expected = np.zeros(3)
+        expected = np.zeros(4)
         for x in range(15, min(a, 50)):
             first = np.exp(-h * (x - 15)) * (1 - np.exp(-h))
             if x == a - 1:  # born in the step and dead before its first reference date
@@ -68,7 +68,7 @@ def test_new_losses_by_child_age_match_closed_form():
                 continue
             d = a - 2 - x  # the child's age at the start of the step
             dies = first * np.exp(-m / 2 - m * d) * (1 - np.exp(-m))
-            expected[0 if d < 5 else (1 if d < 10 else 2)] += dies
+            expected[0 if d < 5 else (1 if d < 10 else (2 if d < 20 else 3))] += dies
         np.testing.assert_allclose(out.new_d1[0, a], expected, rtol=1e-12, atol=1e-300)
 
 
@@ -77,12 +77,15 @@ def test_intensity_solve_reproduces_asfr():
     parity = synthetic_parity(bundle)
     out = run_region_cohorts(
         bundle.mx[0], bundle.asfr[0], bundle.srb, bundle.first_year, parity.rel[0],
-        parity.dur1, parity.rebirth_time, 15, 1950, 1980,
+        parity.dur1, parity.replace_share[0], parity.wait_pmf, 15, 1950, 1980,
     )
-    # births per woman at each age = ASFR: ceb increments reproduce the schedule
+    # births per woman at each age = ASFR: ceb increments reproduce the schedule, except where
+    # replacement births alone exceed it (a negative shortfall: the excess)
     asfr = bundle.asfr[0, 0, 15:50]
-    np.testing.assert_allclose(np.diff(out.ceb[:, 15:51], axis=1), np.tile(asfr, (31, 1)), rtol=1e-10)
+    placed = np.diff(out.ceb[:, 15:51], axis=1)
+    np.testing.assert_allclose(placed + out.shortfall[:, 15:50], np.tile(asfr, (31, 1)), rtol=1e-10)
     assert out.shortfall.max() == 0.0
+    assert -out.shortfall.sum(axis=1).min() < 0.01 * asfr.sum()
 
 
 def test_state_shares_sum_to_one_and_are_nonnegative():
@@ -90,7 +93,7 @@ def test_state_shares_sum_to_one_and_are_nonnegative():
     parity = synthetic_parity(bundle)
     out = run_region_cohorts(
         bundle.mx[0], bundle.asfr[0], bundle.srb, bundle.first_year, parity.rel[0],
-        parity.dur1, parity.rebirth_time, 15, 1900, 2000,
+        parity.dur1, parity.replace_share[0], parity.wait_pmf, 15, 1900, 2000,
     )
     np.testing.assert_allclose(out.q.sum(axis=-1), 1.0, atol=1e-12)
     assert out.q.min() >= -1e-15
@@ -184,15 +187,56 @@ def test_more_child_mortality_means_more_shidu():
     assert np.all(s_high > s_low)
 
 
-def test_replacement_off_raises_strict_shidu():
+def test_replacement_off_raises_strict_shidu_many_times():
     bundle = synthetic_bundle(child_mx=0.02)
-    on = synthetic_parity(bundle)
-    rel = on.rel.copy()
-    rel[:, 4] = 0.0
-    off = dataclasses.replace(on, rel=rel)
+    on = synthetic_parity(bundle, replace=0.95)
+    off = dataclasses.replace(on, replace_share=np.zeros_like(on.replace_share))
     s_on = project_expected(bundle, on, 1990, 2050).parents["shidu_parents_strict"].sum()
     s_off = project_expected(bundle, off, 1990, 2050).parents["shidu_parents_strict"].sum()
-    assert s_off > 1.2 * s_on
+    assert s_off > 2 * s_on
+
+
+def test_strict_shidu_with_replacement_matches_closed_form():
+    """One cohort, first births only in one step, constant child mortality: D1 by hand.
+
+    The only child is born in the step starting at the mother's age 20 (probability p). It dies
+    in the step starting at her age x with probability ``p·(l(x−21) − l(x−20))`` (``l(-1) = 1``,
+    a newborn dying before its first reference date), ``l(d) = exp(−m/2 − m d)``. She would
+    replace it with probability ``r(x)``, in the step starting at ``x + 1 + s`` with probability
+    ``w[s]`` if that age is at most 49. At her age A she is strict shidu if the child died before
+    A and no replacement birth came in a step starting before A.
+    """
+    h, m = 0.4, 0.02
+    n_y = 211
+    mx = np.full((2, n_y, A_MAX + 1), m)
+    lam = np.zeros((n_y, A_MAX + 1))
+    lam[:, 20] = h
+    rel = np.zeros((4, n_y))
+    rel[0] = 1.0
+    ages = np.arange(A_MAX + 1)
+    r = np.where(ages <= 49, np.clip(0.98 - 0.02 * (ages - 20), 0.0, 1.0), 0.0)
+    w = np.array([0.3, 0.4, 0.2, 0.1])
+    out = run_region_cohorts(
+        mx, lam, np.full(n_y, 1.0), 1900, rel, np.ones(1), np.tile(r, (n_y, 1)), w, 15,
+        1930, 1930, solve=False,
+    )
+    p = 1 - np.exp(-h)
+
+    def surv(d):
+        return 1.0 if d < 0 else np.exp(-m / 2 - m * d)
+
+    for age in (22, 30, 45, 49, 50, 52, 70):
+        d1 = rebirths = 0.0
+        for x in range(20, age):
+            lost = p * (surv(x - 21) - surv(x - 20))
+            waiting = sum(w[s] for s in range(w.size) if not (x + 1 + s < age and x + 1 + s <= 49))
+            d1 += lost * ((1 - r[x]) + r[x] * waiting)
+        assert out.q[0, age, k.D1] == pytest.approx(d1, rel=1e-10, abs=1e-15)
+        assert out.q[0, age, k.P2] == pytest.approx(p * (1 - surv(age - 21)) - d1, rel=1e-10, abs=1e-15)
+        for x in range(20, age):
+            lost = p * (surv(x - 21) - surv(x - 20))
+            rebirths += lost * r[x] * sum(w[s] for s in range(w.size) if x + 1 + s == age - 1 <= 49)
+        assert out.rebirth[0, age - 1] == pytest.approx(rebirths, rel=1e-10, abs=1e-15)
 
 
 def test_population_accounting_identity():
@@ -230,8 +274,13 @@ def test_bad_inputs_are_rejected():
         dataclasses.replace(parity, gap_pmf=parity.gap_pmf * 2)
     with pytest.raises(ValueError, match="parity levels have shape"):
         project_expected(
-            bundle, dataclasses.replace(parity, rel=parity.rel[:, :, :10], stop=None, sterile=None), 1990, 2000
+            bundle, dataclasses.replace(parity, rel=parity.rel[:, :, :10], stop=None, sterile=None,
+                                        replace_share=parity.replace_share[:, :10]), 1990, 2000
         )
+    with pytest.raises(ValueError, match=r"ParityModel.replace_share must be probabilities"):
+        dataclasses.replace(parity, replace_share=parity.replace_share + 0.5)
+    with pytest.raises(ValueError, match=r"ParityModel.wait_pmf must be 1 to 20 probabilities"):
+        dataclasses.replace(parity, wait_pmf=np.array([0.5, 0.6]))
     with pytest.raises(ValueError, match=r"ParityModel.stop must be shares in \[0, 1\]"):
         dataclasses.replace(parity, stop=parity.stop + 1.5)
     with pytest.raises(ValueError, match=r"ParityModel.sterile must be shares .* of shape"):

@@ -24,7 +24,7 @@ def test_sterile_share_closed_form():
     mx, lam, rel = _first_births_only(h, m)
     sterile = np.full(mx.shape[1], s)
     out = run_region_cohorts(
-        mx, lam, np.ones(mx.shape[1]), 1900, rel, np.ones(1), np.ones(1), 15, 1930, 1930,
+        mx, lam, np.ones(mx.shape[1]), 1900, rel, np.ones(1), np.zeros(mx.shape[1:]), np.ones(1), 15, 1930, 1930,
         solve=False, sterile=sterile,
     )
     for a in (10, 15, 20, 35, 49, 55, 70):
@@ -39,7 +39,7 @@ def test_sterile_share_applies_by_the_year_the_cohort_reaches_15():
     sterile = np.zeros(mx.shape[1])
     sterile[1930 + 15 - 1900] = 0.2  # only the cohort reaching 15 in 1945
     out = run_region_cohorts(
-        mx, lam, np.ones(mx.shape[1]), 1900, rel, np.ones(1), np.ones(1), 15, 1929, 1931,
+        mx, lam, np.ones(mx.shape[1]), 1900, rel, np.ones(1), np.zeros(mx.shape[1:]), np.ones(1), 15, 1929, 1931,
         solve=False, sterile=sterile,
     )
     final = out.q[:, 60, k.P0]
@@ -56,7 +56,7 @@ def test_stopping_after_the_first_child_blocks_the_next_birth_while_it_lives():
     parity = synthetic_parity(bundle)
     n_y = mx.shape[1]
     args = (mx, bundle.asfr[0], bundle.srb, bundle.first_year, parity.rel[0], parity.dur1,
-            parity.rebirth_time, 15, 1950, 1960)  # fmt: skip
+            parity.replace_share[0], parity.wait_pmf, 15, 1950, 1960)  # fmt: skip
     stopped = run_region_cohorts(*args, stop=np.ones(n_y))
     free = run_region_cohorts(*args)
     assert np.abs(stopped.q[..., k.P2] + stopped.q[..., k.P3]).max() < 1e-12
@@ -75,11 +75,12 @@ def test_intensity_solve_with_sterile_women_reproduces_asfr():
     n_y = bundle.mx.shape[2]
     out = run_region_cohorts(
         bundle.mx[0], bundle.asfr[0], bundle.srb, bundle.first_year, parity.rel[0],
-        parity.dur1, parity.rebirth_time, 15, 1950, 1980,
+        parity.dur1, parity.replace_share[0], parity.wait_pmf, 15, 1950, 1980,
         stop=np.full(n_y, 0.3), sterile=np.full(n_y, 0.05),
     )
     asfr = bundle.asfr[0, 0, 15:50]
-    np.testing.assert_allclose(np.diff(out.ceb[:, 15:51], axis=1), np.tile(asfr, (31, 1)), rtol=1e-10)
+    placed = np.diff(out.ceb[:, 15:51], axis=1)
+    np.testing.assert_allclose(placed + out.shortfall[:, 15:50], np.tile(asfr, (31, 1)), rtol=1e-10)
     assert out.shortfall.max() == 0.0
     assert out.q[:, 50, k.P0].min() >= 0.05
     np.testing.assert_allclose(out.q.sum(axis=-1), 1.0, atol=1e-12)

@@ -30,9 +30,10 @@ from lossproj.engines.micro import (
 C0 = 1950
 MX_F, MX_M = 0.01, 0.015
 LAM = 0.12
-REL = (1.0, 0.5, 0.3, 0.2, 0.8)
+REL = (1.0, 0.5, 0.3, 0.2)
 DUR1 = (0.0, 0.5, 1.0)
-REBIRTH = (1.0, 0.6, 0.3)
+REPLACE = 0.7  # share of bereaved women under 50 who would have another birth
+WAIT = (0.5, 0.3, 0.2)  # wait of s = 0, 1, 2 years after the first reference date after the loss
 SRB = 1.05
 
 
@@ -44,8 +45,11 @@ def markov_inputs(n_women: float) -> MicroInputs:
     lam = np.zeros((1, n_y, a_max + 1))
     lam[0, :, 15:50] = LAM
     return MicroInputs(
-        mx=mx, lam=lam, rel=np.array(REL)[None, :, None] * np.ones((1, 5, n_y)),
-        dur1=np.array(DUR1), rebirth_time=np.array(REBIRTH), srb=np.full(n_y, SRB),
+        mx=mx, lam=lam, rel=np.array(REL)[None, :, None] * np.ones((1, 4, n_y)),
+        dur1=np.array(DUR1), srb=np.full(n_y, SRB),
+        replace_share=np.where((np.arange(a_max + 1) >= 15) & (np.arange(a_max + 1) <= 49), REPLACE, 0.0)
+        * np.ones((1, n_y, 1)),
+        wait_pmf=np.array(WAIT),
         gap_values=np.array([2]), gap_pmf=np.array([1.0]), union_age=15,
         cohort_sizes=np.array([[n_women]]), first_cohort=C0, last_cohort=C0,
         out_first_year=1990, out_last_year=2020, rate_first_year=1950, eligibility_age=49,
@@ -59,19 +63,22 @@ def markov_shares(age: int) -> dict[str, float]:
     mxs = (MX_F, MX_M)
     p0, p2, p3 = 1.0, 0.0, 0.0
     n1 = np.zeros((age + 2, 2))  # child's age, child's sex
-    d1 = np.zeros(len(REBIRTH))  # years since loss (capped)
+    d1 = np.zeros(len(WAIT) + 1)  # would replace, by years since loss (capped)
+    d1n = 0.0  # never bear again
+    hazard = [w / (1 - sum(WAIT[:s])) for s, w in enumerate(WAIT)]
     new = births = 0.0
     for a in range(age):
         lam = LAM if 15 <= a <= 49 else 0.0
         births_a = 0.0
         nn1, nd1 = np.zeros_like(n1), np.zeros_like(d1)
+        lost = 0.0
         # childless
         pb = 1 - math.exp(-lam * REL[0])
         births_a += p0 * pb
         for s in range(2):
             alive = math.exp(-0.5 * mxs[s])
             nn1[0, s] += p0 * pb * sex_p[s] * alive
-            nd1[0] += p0 * pb * sex_p[s] * (1 - alive)
+            lost += p0 * pb * sex_p[s] * (1 - alive)
         p0 *= 1 - pb
         # one child alive, aged d
         np2 = p2
@@ -83,22 +90,25 @@ def markov_shares(age: int) -> dict[str, float]:
                 np2 += m * pb
                 surv = math.exp(-mxs[s])
                 nn1[d + 1, s] += m * (1 - pb) * surv
-                nd1[0] += m * (1 - pb) * (1 - surv)
-        # only child dead
-        for j in range(len(REBIRTH)):
-            pb = 1 - math.exp(-lam * REL[4] * REBIRTH[j])
+                lost += m * (1 - pb) * (1 - surv)
+        # only child dead: a replacement birth after the wait, or none
+        for j in range(len(d1)):
+            pb = hazard[j] if lam > 0 and j < len(WAIT) else 0.0
             births_a += d1[j] * pb
             np2 += d1[j] * pb
-            nd1[min(j + 1, len(REBIRTH) - 1)] += d1[j] * (1 - pb)
+            nd1[min(j + 1, len(d1) - 1)] += d1[j] * (1 - pb)
+        share = REPLACE if a <= 49 else 0.0
+        nd1[0] += lost * share
+        d1n += lost * (1 - share)
         pb2 = 1 - math.exp(-lam * REL[2])
         births_a += p2 * pb2 + p3 * (1 - math.exp(-lam * REL[3]))
         p3 += p2 * pb2
         p2 = np2 - p2 * pb2
         n1, d1 = nn1, nd1
-        new = nd1[0]
+        new = lost
         if a == 25:
             births = births_a
-    return {"N1": n1.sum(), "D1": d1.sum(), "NEW": new, "BIRTHS_25": births}
+    return {"N1": n1.sum(), "D1": d1.sum() + d1n, "NEW": new, "BIRTHS_25": births}
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +199,9 @@ def test_simulate_shapes_dataset_and_standard_errors(toy):
         assert name in ds, name
     assert ds["shidu_parents_strict"].dims == ("year", "region", "sex", "age")
     assert ds["one_child_families"].dims == ("year", "region", "age")
-    assert float(ds["eligible_shidu_parents"].sel(age=slice(0, 48)).sum()) == 0
+    # eligibility by the mother's age: no mother under 49; fathers younger than their wives may be
+    assert float(ds["eligible_shidu_parents"].sel(sex="female", age=slice(0, 48)).sum()) == 0
+    assert float(ds["eligible_shidu_parents"].sel(sex="male", age=slice(0, 48)).sum()) > 0
     strict = ds["shidu_parents_strict"]
     assert bool((ds["shidu_parents_wide"] >= strict).all())
     assert bool((ds["one_child_parents"] >= strict).all())
@@ -246,7 +258,7 @@ def test_replicates_add_a_dimension(toy):
 
 def test_scenarios_share_common_random_numbers(toy):
     a = simulate(toy, seed=5)
-    more_rebirth = dataclasses.replace(toy, rel=toy.rel * np.array([1, 1, 1, 1, 0.2])[None, :, None])
+    more_rebirth = dataclasses.replace(toy, replace_share=toy.replace_share * 0.5)
     b = simulate(more_rebirth, seed=5)
     c = simulate(more_rebirth, seed=5, scenario_stream=1)
     # women's survival does not depend on fertility: with common numbers it is identical

@@ -45,7 +45,7 @@ def both_engines():
     inp = micro_inputs(bundle, parity, exp_res, 1990, 2050)
     result = micro.simulate(inp, seed=20201101, scale=0.05)
     ds = micro.to_dataset(result, bundle.regions)
-    return exp_res, ds
+    return exp_res, ds, inp, bundle.regions
 
 
 def _grouped(arr: np.ndarray) -> np.ndarray:
@@ -60,7 +60,7 @@ def _grouped(arr: np.ndarray) -> np.ndarray:
     ["shidu_parents_strict", "one_child_parents", "new_shidu_parents", "eligible_shidu_parents"],
 )
 def test_parent_counts_agree_within_monte_carlo_error(both_engines, name):
-    exp_res, ds = both_engines
+    exp_res, ds = both_engines[:2]
     yi = [y - 1990 for y in YEARS]
     expected = _grouped(exp_res.parents[name][:, yi])  # (R, T, sex, group)
     sim = ds[name].sel(year=list(YEARS)).transpose("region", "year", "sex", "age").values
@@ -79,7 +79,7 @@ def test_parent_counts_agree_within_monte_carlo_error(both_engines, name):
     "new_shidu_families_child_10plus",
 ])
 def test_family_counts_agree_within_monte_carlo_error(both_engines, name):
-    exp_res, ds = both_engines
+    exp_res, ds = both_engines[:2]
     yi = [y - 1990 for y in YEARS]
     expected = _grouped(exp_res.families[name][:, yi])
     sim = ds[name].sel(year=list(YEARS)).transpose("region", "year", "age").values
@@ -90,9 +90,49 @@ def test_family_counts_agree_within_monte_carlo_error(both_engines, name):
     assert np.abs(z).max() < Z_MAX, f"{name}: max |z| = {np.abs(z).max():.2f}"
 
 
-def test_wide_at_least_strict_and_means_agree(both_engines):
-    exp_res, ds = both_engines
+@pytest.mark.parametrize("name", ["shidu_mothers_strict_by_child_age_at_death",
+                                  "shidu_mothers_strict_by_years_since_loss"])
+def test_strict_mothers_by_group_agree_within_monte_carlo_error(both_engines, name):
+    exp_res, ds = both_engines[:2]
+    yi = [y - 1990 for y in YEARS]
+    dim = ds[name].dims[-1]
+    expected = _grouped(np.moveaxis(exp_res.grouped[name][:, yi], -1, -2))  # (R, T, K, group)
+    sim = ds[name].sel(year=list(YEARS)).transpose("region", "year", dim, "age").values
+    se = ds[f"{name}_se"].sel(year=list(YEARS)).transpose("region", "year", dim, "age").values
+    mask = expected > MIN_EXPECTED
+    assert mask.sum() > 20, "too few cells to test"
+    z = (_grouped(sim)[mask] - expected[mask]) / np.sqrt(_grouped(se**2))[mask]
+    assert np.abs(z).max() < Z_MAX, f"{name}: max |z| = {np.abs(z).max():.2f}"
+    # the groups add up to the strict shidu mothers
+    np.testing.assert_allclose(exp_res.grouped[name].sum(axis=-1),
+                               exp_res.parents["shidu_parents_strict"][:, :, 0], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(ds[name].sum(dim), ds["shidu_parents_strict"].sel(sex="female"), rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def narrow(both_engines):
+    """The microsimulation with the replacement process for strict shidu women only."""
+    _, _, inp, names = both_engines
+    result = micro.simulate(dataclasses.replace(inp, wide_replacement=False), seed=20201101, scale=0.05)
+    return micro.to_dataset(result, names)
+
+
+def test_wide_replacement_lowers_wide_shidu_only(both_engines, narrow):
+    _, ds = both_engines[:2]
+    for name in ("shidu_parents_strict", "one_child_parents"):
+        np.testing.assert_array_equal(ds[name], narrow[name])
+    wide, wide_narrow = (float(d["shidu_parents_wide"].sel(year=2010).sum()) for d in (ds, narrow))
+    assert wide < wide_narrow
+    np.testing.assert_allclose(ds["shidu_mothers_wide_by_years_since_loss"].sum("years_since_loss"),
+                               ds["shidu_parents_wide"].sel(sex="female"), rtol=1e-12)
+
+
+def test_wide_at_least_strict_and_means_agree(both_engines, narrow):
+    """Per-woman means: the expected engine gives women of parity 2+ with no surviving child the
+    hazards of their parity, so the comparison runs on the microsimulation that does the same."""
+    exp_res, ds = both_engines[:2]
     assert np.all(ds["shidu_parents_wide"] >= ds["shidu_parents_strict"])
+    ds = narrow
     yi = [y - 1990 for y in YEARS]
     for name in ("mean_children_ever_born", "mean_children_surviving"):
         expected = exp_res.means[name][:, yi][..., 20:90:10]

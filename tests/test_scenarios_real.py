@@ -51,14 +51,37 @@ def test_invariants_on_real_rates(two_provinces):
 def test_replacement_after_loss_lowers_strict_shidu(two_provinces):
     """Switching replacement off raises strict shidu mothers; the test pins by how much."""
     config, ds = two_provinces
-    off = api.run_scenario(_with(config, "parity", replacement=False))
+    off = api.run_scenario(_with(config, "replacement", enabled=False))
     on_2020 = float(ds["shidu_parents_strict"].sel(region="China", year=2020, sex="female").sum())
     off_2020 = float(off["shidu_parents_strict"].sel(region="China", year=2020, sex="female").sum())
-    assert off_2020 > 1.5 * on_2020  # ignoring replacement overstates strict shidu mothers
+    assert off_2020 > 3 * on_2020  # ignoring replacement overstates strict shidu mothers many times
     # the count of one-child mothers (alive or dead child) is the same order either way
     one_on = float(ds["one_child_parents"].sel(region="China", year=2020, sex="female").sum())
     one_off = float(off["one_child_parents"].sel(region="China", year=2020, sex="female").sum())
     assert abs(one_off / one_on - 1) < 0.25
+
+
+def test_fertility_history_no_longer_drives_the_strict_count(baseline):
+    """Regression of the coupling of replacement to the intensity solve: the census-level
+    fertility history once more than doubled strict shidu mothers 35+ in 2010."""
+    counts = []
+    for config in (baseline, load_config(CONFIGS / "fertility_census_parity.toml")):
+        config = _with(config, "run", first_year=2010, last_year=2010)
+        ds = api.run_scenario(config)
+        mothers = ds["shidu_parents_strict"].sel(region="China", year=2010, sex="female")
+        counts.append(float(mothers.sel(age=slice(35, None)).sum()))
+    assert abs(counts[1] / counts[0] - 1) < 0.30, counts
+
+
+def test_replacement_scenarios_bracket_the_baseline(two_provinces):
+    config, ds = two_provinces
+    strict = {}
+    for name in ("replacement_low", "replacement_high"):
+        other = load_config(CONFIGS / f"{name}.toml")
+        run = api.run_scenario(dataclasses.replace(config, replacement=other.replacement))
+        strict[name] = float(run["shidu_parents_strict"].sel(region="China", year=2020).sum())
+    base = float(ds["shidu_parents_strict"].sel(region="China", year=2020).sum())
+    assert strict["replacement_high"] < base < strict["replacement_low"]
 
 
 def test_higher_child_mortality_raises_shidu(two_provinces):

@@ -6,7 +6,16 @@ import numpy as np
 import xarray as xr
 
 from lossproj import regions as reg
-from lossproj.rates.bundle import A_OUT, SEXES
+from lossproj.rates.bundle import A_OUT, LOSS_AGE_EDGES, SEXES, SINCE_LOSS_EDGES, group_labels
+
+#: Variables with a group dim: name -> (dim, labels) (docs/model.md, "Output variables").
+GROUPED_DIMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    f"shidu_mothers_{kind}_by_child_age_at_death": ("child_age_at_death", group_labels(LOSS_AGE_EDGES))
+    for kind in ("strict", "wide")
+} | {
+    f"shidu_mothers_{kind}_by_years_since_loss": ("years_since_loss", group_labels(SINCE_LOSS_EDGES))
+    for kind in ("strict", "wide")
+}
 
 #: Attributes of every output variable (DESIGN.md §1 and §4; docs/model.md).
 VARIABLES: dict[str, dict[str, str]] = {
@@ -87,6 +96,32 @@ VARIABLES: dict[str, dict[str, str]] = {
         "long_name": "special-assistance allowance cost",
         "definition": "eligible shidu parents × 12 × the scenario's monthly amount per person",
     },
+    "shidu_mothers_strict_by_child_age_at_death": {
+        "units": "persons",
+        "long_name": "strict shidu mothers by the only child's age at death",
+        "definition": "living women with exactly one child ever born, dead, by her age and the "
+        "child's age at the start of the 12 months in which it died",
+    },
+    "shidu_mothers_strict_by_years_since_loss": {
+        "units": "persons",
+        "long_name": "strict shidu mothers by years since the loss",
+        "definition": "living women with exactly one child ever born, dead, by her age and the "
+        "whole years since the first reference date after the child's death",
+    },
+    "shidu_mothers_wide_by_child_age_at_death": {
+        "units": "persons",
+        "long_name": "wide shidu mothers by the last child's age at death",
+        "definition": "living women with at least one child ever born and none surviving, by "
+        "her age and the age at death of the child whose death left her with none "
+        "(microsimulation)",
+    },
+    "shidu_mothers_wide_by_years_since_loss": {
+        "units": "persons",
+        "long_name": "wide shidu mothers by years since the loss",
+        "definition": "living women with at least one child ever born and none surviving, by "
+        "her age and the whole years since the first reference date after she was left with "
+        "none (microsimulation)",
+    },
     "mean_children_ever_born": {
         "units": "children per woman",
         "long_name": "mean children ever born",
@@ -133,7 +168,12 @@ def to_dataset(result, *, source: str, add_national: bool = True) -> xr.Dataset:
     data_vars["population"] = (dims4, np.moveaxis(result.population, 0, 1))
     for name, arr in {**result.families, **result.means}.items():
         data_vars[name] = (dims3, np.moveaxis(arr, 0, 1))
-    ds = xr.Dataset(data_vars, coords=_coords(names, result.years))
+    group_coords = {}
+    for name, arr in result.grouped.items():
+        dim, labels = GROUPED_DIMS[name]
+        data_vars[name] = ((*dims3, dim), np.moveaxis(arr, 0, 1))
+        group_coords[dim] = list(labels)
+    ds = xr.Dataset(data_vars, coords=_coords(names, result.years) | group_coords)
     women = xr.DataArray(np.moveaxis(result.women, 0, 1), dims=dims3, coords=ds["mean_children_ever_born"].coords)
     if add_national and len(names) > 1 and reg.NATIONAL not in names:
         ds = add_national_total(ds, women)

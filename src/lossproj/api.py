@@ -185,6 +185,15 @@ def project(
     return ds
 
 
+def replacement_diagnostics(config):
+    """Replacement-after-loss diagnostics of ``config``: ``(probabilities, time_bereaved, figure)``
+    (:func:`lossproj.calibration.replacement_diagnostics`, national figure)."""
+    from lossproj import calibration
+
+    probabilities, time_bereaved = calibration.replacement_diagnostics(config, scenario_bundle(config))
+    return probabilities, time_bereaved, calibration.plot_replacement(probabilities)
+
+
 def calibrate(config):
     """Fit the parity levels for ``config``; returns ``(report DataFrame, figure)``.
 

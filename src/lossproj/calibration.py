@@ -12,7 +12,9 @@ process — child mortality and replacement after loss switched on — and fits,
    of every era from 1980 on (provincial family-planning rules), to that province's census
    birth-order shares of 2010 and 2020.
 
-The rebirth level after loss is an assumption (config), not fitted: no table of rebirths exists.
+Replacement after loss is its own process with sourced parameters (config ``[replacement]``),
+not fitted: no table of births after the loss of an only child exists. Its births are second
+(or higher) births like any other and count in the order shares the fit meets.
 Mean children ever born and surviving of women 15–64 in 2020 by province follow from the ASFR
 history, not from the levels: the provincial fertility rule (``fertility.province_rule``) is
 what meets them. They are reported absolute and relative to the national mean; the absolute
@@ -35,6 +37,9 @@ from lossproj.engines.population import project_population
 from lossproj.rates import assemble
 from lossproj.rates.bundle import FERT_MAX, FERT_MIN, RateBundle
 
+#: Revision of the state process that the packaged fit was made with; raise it with every change
+#: of the engine that moves the fit (the fingerprint test then fails until the fit is redone).
+MODEL_REVISION = 2  # 2: replacement after loss as its own process
 TRANSITIONS = ("second", "third", "fourth_plus")
 #: Era shares fitted with the levels (scenarios.SHARES): women who stop after the first child,
 #: sterile women.
@@ -148,7 +153,7 @@ class _Model:
         parity = scenarios.parity_model(self.bundle, self.config, levels=levels, province_multipliers=prov or {})
         out = run_region_cohorts(
             self.bundle.mx[0], self.bundle.asfr[0], self.bundle.srb, self.bundle.first_year,
-            parity.rel[0], parity.dur1, parity.rebirth_time, parity.union_age,
+            parity.rel[0], parity.dur1, parity.replace_share[0], parity.wait_pmf, parity.union_age,
             self.first_cohort, self.last_cohort, stop=parity.stop[0], sterile=parity.sterile[0],
         )
         return out
@@ -469,5 +474,130 @@ def plot_fit(report: pd.DataFrame):
         ax.set_title(g, fontsize=9)
         ax.set_xlabel("observed")
         ax.set_ylabel("model")
+    fig.tight_layout()
+    return fig
+
+
+#: Census years and cohorts whose national model values fingerprint the packaged fit.
+FINGERPRINT_COHORTS = (1940, 1960, 1975)
+
+
+def fingerprint(config, levels: dict) -> dict[str, float]:
+    """National model values under ``levels`` that identify the engine a fit was made with.
+
+    The birth-order shares of the census years and the completed parity shares of a few cohorts
+    (:data:`FINGERPRINT_COHORTS`), from one national run of the state process. Recorded with the
+    packaged fit (kind ``fingerprint``); a test recomputes them with the current engine, so a
+    change of the engine that moves the fit cannot pass unnoticed.
+    """
+    national = scenarios.apply_rates(assemble.china_national_bundle(config.fertility.variant), config)
+    model = _Model(national, config)
+    out = model.run(levels)
+    values = {}
+    for year in CENSUS_YEARS:
+        for order, share in zip(("1", "2", "3+"), model.order_shares(out, year), strict=True):
+            values[f"order_share_{year}_{order}"] = float(share)
+    for cohort in FINGERPRINT_COHORTS:
+        q = out.q[cohort - model.first_cohort, COMPLETED_AGE]
+        values[f"cohort_{cohort}_share_one"] = float(q[k.N1] + q[k.D1])
+        values[f"cohort_{cohort}_share_strict_shidu"] = float(q[k.D1])
+    return values
+
+
+def fingerprint_table(config, levels: dict) -> pd.DataFrame:
+    """Rows of kind ``fingerprint`` for ``data/parity_calibration.csv`` (:func:`fingerprint`)."""
+    from lossproj import __version__
+
+    return pd.DataFrame([
+        {"kind": "fingerprint", "name": regions.NATIONAL, "parameter": key, "province_rule": ALL_RULES,
+         "value": value, "unit": "share",
+         "source": f"lossproj {__version__}, model revision {MODEL_REVISION}: national model value "
+                   "under the fitted levels (calibration.fingerprint)"}
+        for key, value in fingerprint(config, levels).items()
+    ])
+
+
+#: Ages at the loss, periods and horizons of the replacement diagnostics (issue: the implied
+#: chance of another birth after the loss of an only child) [years of age; year; years].
+DIAGNOSTIC_LOSS_AGES = (20, 25, 30, 35, 40, 45)
+DIAGNOSTIC_PERIODS = (1985, 1995, 2005, 2015)
+DIAGNOSTIC_HORIZONS = (5, 10)
+#: Mothers younger than this are the "young bereaved mothers" of the time-in-state diagnostic.
+YOUNG_MOTHER_AGE = 35
+
+
+def replacement_diagnostics(config, bundle: RateBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Implied replacement probabilities and time young mothers spend bereaved.
+
+    Parameters
+    ----------
+    config : ScenarioConfig
+    bundle : RateBundle — the scenario's rates (``lossproj.api.scenario_bundle(config)``)
+
+    Returns
+    -------
+    probabilities : DataFrame — ``region, period, loss_age, within_years, probability,
+        probability_alive``: the probability that a woman whose only child dies in the step
+        starting in ``period`` at her age ``loss_age`` has another birth within
+        ``within_years`` (``probability``: if she lives; ``probability_alive``: with her own
+        survival in the region) [probability]
+    time_bereaved : DataFrame — ``region, year, stock, inflow, mean_years``: strict shidu mothers
+        under 35 at the reference date, new ones of the year, and their ratio, the mean years a
+        young bereaved mother spends in the state (stock over inflow, a steady-state reading)
+    """
+    from lossproj.engines.expected import project_expected
+    from lossproj.engines.population import step_mortality
+    from lossproj.rates.replacement import replacement_probability
+
+    parity = scenarios.parity_model(bundle, config)
+    rows = []
+    for r, name in enumerate(bundle.regions):
+        survival = np.exp(-step_mortality(bundle.mx[r, 0]))
+        for x in DIAGNOSTIC_LOSS_AGES:
+            for n in DIAGNOSTIC_HORIZONS:
+                p = replacement_probability(parity.replace_share[r], parity.wait_pmf, x, n)
+                pa = replacement_probability(parity.replace_share[r], parity.wait_pmf, x, n, survival)
+                for period in DIAGNOSTIC_PERIODS:
+                    y = bundle.year_index(period)
+                    rows.append((name, period, x, n, float(p[y]), float(pa[y])))
+    probabilities = pd.DataFrame(
+        rows, columns=["region", "period", "loss_age", "within_years", "probability", "probability_alive"]
+    )
+    years = [y for y in DIAGNOSTIC_PERIODS if bundle.first_year < y <= bundle.last_year]
+    res = project_expected(bundle, parity, min(years), max(years))
+    young = np.arange(res.parents["shidu_parents_strict"].shape[-1]) < YOUNG_MOTHER_AGE
+    stock = (res.parents["shidu_parents_strict"][:, :, 0] * young).sum(axis=-1)
+    inflow = (res.parents["new_shidu_parents"][:, :, 0] * young).sum(axis=-1)
+    rows = []
+    for yi, year in enumerate(res.years):
+        if year not in years:
+            continue
+        for r, name in enumerate([*bundle.regions, regions.NATIONAL] if len(bundle.regions) > 1 else bundle.regions):
+            s = stock[:, yi].sum() if r == len(bundle.regions) else stock[r, yi]
+            f = inflow[:, yi].sum() if r == len(bundle.regions) else inflow[r, yi]
+            rows.append((name, int(year), float(s), float(f), float(s / f) if f > 0 else np.nan))
+    time_bereaved = pd.DataFrame(rows, columns=["region", "year", "stock", "inflow", "mean_years"])
+    return probabilities, time_bereaved
+
+
+def plot_replacement(probabilities: pd.DataFrame, region: str | None = None):
+    """Figure: probability of another birth within 5 and 10 years by age at the loss."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    region = region or str(probabilities["region"].iloc[0])
+    sel = probabilities[probabilities["region"] == region]
+    fig, axes = plt.subplots(1, len(DIAGNOSTIC_HORIZONS), figsize=(10, 4), sharey=True)
+    for ax, n in zip(np.atleast_1d(axes), DIAGNOSTIC_HORIZONS, strict=True):
+        for period, grp in sel[sel["within_years"] == n].groupby("period"):
+            ax.plot(grp["loss_age"], grp["probability"], marker="o", label=str(period))
+        ax.set_title(f"{region}: another birth within {n} years")
+        ax.set_xlabel("mother's age at the loss of her only child [years]")
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel("probability (if she lives)")
+    np.atleast_1d(axes)[0].legend(title="year of the loss")
     fig.tight_layout()
     return fig

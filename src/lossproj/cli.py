@@ -192,13 +192,45 @@ def _pandas_wide():
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default=True,
-              help="Directory for calibration_report.csv and calibration.png.")
-def calibrate(config: Path | None, out_dir: Path) -> None:
-    """Fit parity-progression levels to the parity targets and print the fit report."""
-    from lossproj.outputs import write_calibration
+              help="Directory for calibration_report.csv, calibration.png and the replacement "
+                   "diagnostics (replacement_probabilities.csv, replacement_time_bereaved.csv, "
+                   "replacement.png).")
+@click.option("--replacement-only", is_flag=True,
+              help="Print and write only the replacement diagnostics (seconds; no refit).")
+def calibrate(config: Path | None, out_dir: Path, replacement_only: bool) -> None:
+    """Fit parity-progression levels to the parity targets and print the fit report.
+
+    Then print the replacement diagnostics: the implied probability of another birth within 5
+    and 10 years of the loss of an only child by the mother's age, period and province, and the
+    mean years that bereaved mothers under 35 spend in the strict shidu state.
+    """
+    from lossproj.outputs import write_replacement_diagnostics
 
     path = config if config is not None else packaged_config("baseline")
     scenario = load_config(path)
+    if not replacement_only:
+        _print_fit(scenario, out_dir)
+    probabilities, time_bereaved, figure = _api().replacement_diagnostics(scenario)
+    with _pandas_wide():
+        table = probabilities.pivot_table(index="loss_age", columns=["within_years", "period"],
+                                          values=["probability", "probability_alive"],
+                                          aggfunc=["min", "max"])
+        click.echo("\nReplacement after loss: probability of another birth within 5 / 10 years of "
+                   "the loss of an only child, by the mother's age at the loss and the year; "
+                   "lowest and highest over the regions run, if she lives (probability) and with "
+                   "her own survival (probability_alive); by region in "
+                   "replacement_probabilities.csv")
+        click.echo(table.round(3).to_string())
+        click.echo("\nStrict shidu mothers under 35: stock, new in the year, mean years in the state")
+        click.echo(time_bereaved.round(2).to_string(index=False))
+    for written in write_replacement_diagnostics(probabilities, time_bereaved, figure, out_dir):
+        click.echo(f"wrote {written}")
+
+
+def _print_fit(scenario, out_dir: Path) -> None:
+    """Fit the parity levels of ``scenario``, print the report and write it to ``out_dir``."""
+    from lossproj.outputs import write_calibration
+
     fit = getattr(_api(), "calibrate", None)
     if fit is None:
         raise click.ClickException("this lossproj has no lossproj.api.calibrate")

@@ -17,12 +17,14 @@ import dataclasses
 import difflib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from lossproj import paths
+from lossproj.conventions import FERT_MAX, FERT_MIN, WAIT_MAX
 from lossproj.errors import ConfigError
 from lossproj.regions import NATIONAL, PROVINCE_NAMES, closest_names
 
@@ -228,9 +230,8 @@ class PolicyEra:
     name : str
     first_year, last_year : int
         Years of the era, inclusive [year].
-    second, third, fourth_plus, rebirth : float
-        Levels of the transitions one→two, two→three, three→more and after the loss of an
-        only child [relative level].
+    second, third, fourth_plus : float
+        Levels of the transitions one→two, two→three and three→more [relative level].
     source : str
     stop_after_first : float
         Share of first births in the era after which the mother has no next birth while the
@@ -238,6 +239,10 @@ class PolicyEra:
     sterile : float
         Share of the women reaching age 15 in the era who never bear a child [share];
         default 0.
+    never_replace : float
+        Era term of replacement after loss: share of the fecund couples whose surviving
+        children fall to zero in the era who never have another child (choice, union
+        dissolution, sterilisation not reversed) [share]; default 0.
     """
 
     name: str
@@ -246,36 +251,56 @@ class PolicyEra:
     second: float
     third: float
     fourth_plus: float
-    rebirth: float
     source: str = ""
     stop_after_first: float = 0.0
     sterile: float = 0.0
+    never_replace: float = 0.0
+
+
+@dataclass(frozen=True)
+class ReplacementConfig:
+    """Replacement after loss: another birth to a woman whose surviving children fall to zero.
+
+    Attributes
+    ----------
+    enabled : bool
+        Whether such a woman may have another birth (false only as a diagnostic).
+    infecund_ages : tuple of int
+        Ages of the woman at the loss at which ``infecund_share`` is given (increasing),
+        interpolated linearly between them [years of age].
+    infecund_share : tuple of float
+        Share of women of that age who can no longer bear a child (permanent sterility rising
+        with age) [share].
+    never_multiplier : float
+        Scenario lever: multiplies the share who never bear again (capped at 1) [multiplier].
+    wait_pmf : tuple of float
+        Probability that the next birth of a woman who will have one falls in the step
+        starting s = 0, 1, ... whole years after the first reference date after the loss;
+        sums to 1 [probability].
+    """
+
+    enabled: bool
+    infecund_ages: tuple[int, ...]
+    infecund_share: tuple[float, ...]
+    never_multiplier: float
+    wait_pmf: tuple[float, ...]
 
 
 @dataclass(frozen=True)
 class ParityConfig:
-    """Parity progression, birth intervals and replacement after the loss of an only child.
+    """Parity progression and birth intervals.
 
     Attributes
     ----------
-    replacement : bool
-        Whether a woman whose only child died may have another birth.
-    rebirth_multiplier : float
-        Scenario lever on the rebirth level of every era [multiplier].
     duration_second : tuple of float
         Factor on the second-birth hazard by the first child's age d = 0, 1, ... [multiplier].
-    rebirth_time : tuple of float
-        Factor on the rebirth hazard by whole years since the loss s = 0, 1, ... [multiplier].
     eras : tuple of PolicyEra
         Contiguous eras covering the bundle's rate grid, in time order.
     province_one_child_multiplier : "calibrated" or tuple of (region, multiplier)
         Provincial factors on the one-child era's second-birth level [multiplier].
     """
 
-    replacement: bool
-    rebirth_multiplier: float
     duration_second: tuple[float, ...]
-    rebirth_time: tuple[float, ...]
     eras: tuple[PolicyEra, ...]
     province_one_child_multiplier: str | tuple[tuple[str, float], ...] = "calibrated"
 
@@ -383,8 +408,8 @@ class ScenarioConfig:
 
     Attributes
     ----------
-    scenario, run, rates, fertility, mortality, migration, parity, family, care, allowance,
-    outputs :
+    scenario, run, rates, fertility, mortality, migration, parity, replacement, family, care,
+    allowance, outputs :
         The sections of the file (see ``docs/configuration.md``).
     path : str
         The file the scenario was read from ("" when built in code).
@@ -401,6 +426,7 @@ class ScenarioConfig:
     mortality: MortalityConfig
     migration: MigrationConfig
     parity: ParityConfig
+    replacement: ReplacementConfig
     family: FamilyConfig
     care: CareConfig
     allowance: AllowanceConfig
@@ -455,8 +481,9 @@ _SECTIONS: dict[str, dict[str, bool]] = {
     "mortality": {"province_levels": True, "improvement": True, "shocks": False,
                   "child_mortality_multiplier": True, "shared_frailty_sd": False},
     "migration": {"include": True},
-    "parity": {k: True for k in ("replacement", "rebirth_multiplier", "duration_second",
-                                 "rebirth_time", "eras", "province_one_child_multiplier")},
+    "parity": {k: True for k in ("duration_second", "eras", "province_one_child_multiplier")},
+    "replacement": {k: True for k in ("enabled", "infecund_ages", "infecund_share",
+                                      "never_multiplier", "wait_pmf")},
     "family": {"union_age": True, "eligibility_age": True, "spouse_age_gap": True},
     "care": {"prevalence": True, "annual_trend": True},
     "allowance": {"schedule": True, "guangzhou": False},
@@ -465,8 +492,8 @@ _SECTIONS: dict[str, dict[str, bool]] = {
 _TOP_KEYS = ("base", *_SECTIONS)
 _QUANTITY_KEYS = ("value", "unit", "source")
 _SHOCK_KEYS = ("first_year", "last_year", "age_min", "age_max", "sex", "multiplier", "source")
-_ERA_KEYS = ("name", "first_year", "last_year", "second", "third", "fourth_plus", "rebirth",
-             "source", "stop_after_first", "sterile")
+_ERA_KEYS = ("name", "first_year", "last_year", "second", "third", "fourth_plus",
+             "never_replace", "source", "stop_after_first", "sterile")
 #: Era keys that may be left out (the rest are required in every era).
 _ERA_OPTIONAL = ("source", "stop_after_first", "sterile")
 _TFR_KEYS = ("years", "tfr", "source")
@@ -486,9 +513,11 @@ UNITS: dict[str, str] = {
     "mortality.improvement": "multiplier",
     "mortality.child_mortality_multiplier": "multiplier",
     "mortality.shared_frailty_sd": "log-hazard sd",
-    "parity.rebirth_multiplier": "multiplier",
     "parity.duration_second": "multiplier",
-    "parity.rebirth_time": "multiplier",
+    "replacement.infecund_ages": "years of age",
+    "replacement.infecund_share": "share",
+    "replacement.never_multiplier": "multiplier",
+    "replacement.wait_pmf": "probability",
     "family.union_age": "years of age",
     "family.eligibility_age": "years of age",
     "care.annual_trend": "relative change per year",
@@ -570,11 +599,30 @@ def _suggest(key: str, known) -> str:
     return f"unknown key{hint} Known keys: {', '.join(known)}"
 
 
+#: Keys of earlier versions and what replaced them (replacement after loss is its own process).
+_RETIRED = {
+    "parity.replacement": "replacement.enabled",
+    "parity.rebirth_multiplier": "replacement.never_multiplier (it scales the share who never "
+                                 "bear again)",
+    "parity.rebirth_time": "replacement.wait_pmf (probabilities of the wait, summing to 1)",
+    "parity.eras.rebirth": "parity.eras[].never_replace (share of fecund couples who never have "
+                           "another child)",
+}
+
+
+def _unindexed(path: str) -> str:
+    """``parity.eras[2]`` -> ``parity.eras``."""
+    return re.sub(r"\[\d+\]", "", path)
+
+
 def _check_keys(table: dict, known, prefix: str, problems: _Problems, file: Path) -> None:
     for key in table:
         if key not in known:
             path = f"{prefix}.{key}" if prefix else key
-            problems.add(path, table[key], _suggest(key, known), file=file)
+            retired = _RETIRED.get(_unindexed(prefix) + "." + key)
+            why = (f"no longer a key: replacement after loss is its own process; use {retired} "
+                   "(docs/configuration.md)") if retired else _suggest(key, known)
+            problems.add(path, table[key], why, file=file)
 
 
 def _check_unknown_keys(raw: dict, problems: _Problems, file: Path) -> None:
@@ -844,11 +892,8 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
     include = r.boolean(r.get("migration", "include"), "migration.include")
 
     # [parity]
-    replacement = r.boolean(r.get("parity", "replacement"), "parity.replacement")
-    rebirth_mult = r.number(r.get("parity", "rebirth_multiplier"), "parity.rebirth_multiplier",
-                            lo=0, allowed="must be >= 0")
     duration = r.number_list(r.get("parity", "duration_second"), "parity.duration_second", lo=0)
-    rebirth_time = r.number_list(r.get("parity", "rebirth_time"), "parity.rebirth_time", lo=0)
+    replacement = _parse_replacement(r)
     eras = _parse_eras(r, r.get("parity", "eras"), limits, bundle_text)
     multipliers = _parse_province_multipliers(r, r.get("parity", "province_one_child_multiplier"))
 
@@ -878,7 +923,7 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
 
     values = (name, description, bundle, tiy, regions, first, last, engine, scale, replicates,
               seed, block_size, variant, rule, tfr_path, levels, improvement, child_mult, shocks,
-              include, replacement, rebirth_mult, duration, rebirth_time, eras, multipliers,
+              include, replacement, duration, eras, multipliers,
               union_age, eligibility_age, gap, prevalence, trend, schedule, guangzhou, excel,
               figures)
     if problems.items or not _all_present(*values):
@@ -894,9 +939,9 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
                                   child_mortality_multiplier=child_mult, shocks=shocks,
                                   shared_frailty_sd=frailty_sd),
         migration=MigrationConfig(include=include),
-        parity=ParityConfig(replacement=replacement, rebirth_multiplier=rebirth_mult,
-                            duration_second=duration, rebirth_time=rebirth_time, eras=eras,
+        parity=ParityConfig(duration_second=duration, eras=eras,
                             province_one_child_multiplier=multipliers),
+        replacement=replacement,
         family=FamilyConfig(union_age=union_age, eligibility_age=eligibility_age,
                             spouse_age_gap=gap),
         care=CareConfig(prevalence=prevalence, annual_trend=trend),
@@ -1044,7 +1089,7 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
         p = f"parity.eras[{i}]"
         if not isinstance(item, dict):
             r.problems.add(p, item, "must be a table {name, first_year, last_year, second, "
-                           "third, fourth_plus, rebirth}")
+                           "third, fourth_plus, never_replace}")
             eras.append(_MISSING)
             continue
         for key in _ERA_KEYS:
@@ -1057,16 +1102,16 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
                       unit="year")
         levels = [r.number(item.get(k, _MISSING), f"{p}.{k}", lo=0, unit=_ERA_UNIT,
                            allowed="a relative level must be >= 0 (childless women = 1)")
-                  for k in ("second", "third", "fourth_plus", "rebirth")]
+                  for k in ("second", "third", "fourth_plus")]
         source = r.string(item.get("source", ""), f"{p}.source")
         shares = [r.number(item.get(k, 0.0), f"{p}.{k}", lo=0, hi=1, unit="share",
                            allowed="a share must be in 0..1")
-                  for k in ("stop_after_first", "sterile")]
+                  for k in ("stop_after_first", "sterile", "never_replace")]
         if _all_present(fy, ly) and fy > ly:
             r.problems.add(f"{p}.first_year", fy, f"must not be after last_year = {ly}")
         if _all_present(name, fy, ly, source, *levels, *shares):
             eras.append(PolicyEra(name, fy, ly, *levels, source=source, stop_after_first=shares[0],
-                                  sterile=shares[1]))
+                                  sterile=shares[1], never_replace=shares[2]))
         else:
             eras.append(_MISSING)
     if any(e is _MISSING for e in eras):
@@ -1095,6 +1140,44 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
     if dupes or gaps:
         return _MISSING
     return tuple(ordered)
+
+
+def _parse_replacement(r: _Reader) -> Any:
+    """The ``[replacement]`` section (docs/model.md, "Replacement after loss")."""
+    enabled = r.boolean(r.get("replacement", "enabled"), "replacement.enabled")
+    ages = r.number_list(r.get("replacement", "infecund_ages"), "replacement.infecund_ages",
+                         integer=True, lo=FERT_MIN, hi=FERT_MAX + 1)
+    shares = r.number_list(r.get("replacement", "infecund_share"), "replacement.infecund_share",
+                           lo=0, hi=1)
+    mult = r.number(r.get("replacement", "never_multiplier"), "replacement.never_multiplier",
+                    lo=0, allowed="must be >= 0 (1 = as sourced; the never-replace share is "
+                    "capped at 1)")
+    pmf = r.number_list(r.get("replacement", "wait_pmf"), "replacement.wait_pmf", lo=0, hi=1)
+    if _all_present(ages):
+        if any(b <= a for a, b in zip(ages, ages[1:], strict=False)):
+            r.problems.add("replacement.infecund_ages", list(ages), "ages must increase")
+            ages = _MISSING
+    if _all_present(ages, shares) and len(ages) != len(shares):
+        r.problems.add("replacement.infecund_share", list(shares),
+                       f"needs one share per age of replacement.infecund_ages ({len(ages)})")
+        shares = _MISSING
+    if _all_present(shares) and any(b < a for a, b in zip(shares, shares[1:], strict=False)):
+        r.problems.add("replacement.infecund_share", list(shares),
+                       "must not decrease with age (sterility only rises with age)")
+        shares = _MISSING
+    if _all_present(pmf):
+        if len(pmf) > WAIT_MAX:
+            r.problems.add("replacement.wait_pmf", list(pmf),
+                           f"at most {WAIT_MAX} values (years 0..{WAIT_MAX - 1})")
+            pmf = _MISSING
+        elif abs(sum(pmf) - 1.0) > 1e-6:
+            r.problems.add("replacement.wait_pmf", list(pmf),
+                           f"probabilities must sum to 1; they sum to {sum(pmf):.6g}")
+            pmf = _MISSING
+    if not _all_present(enabled, ages, shares, mult, pmf):
+        return _MISSING
+    return ReplacementConfig(enabled=enabled, infecund_ages=ages, infecund_share=shares,
+                             never_multiplier=mult, wait_pmf=pmf)
 
 
 def _parse_province_multipliers(r: _Reader, raw: Any) -> Any:

@@ -423,7 +423,7 @@ SCHEMAS: dict[str, TableSchema] = {
 OPTIONAL_SCHEMAS: dict[str, TableSchema] = {
     "parity_calibration.csv": TableSchema(
         "parity_calibration.csv",
-        (_cat("kind", ("era", "province"), "'era' or 'province'"),
+        (_cat("kind", ("era", "province", "fingerprint"), "'era', 'province' or 'fingerprint'"),
          _text("name", "an era name or a province name"),
          _text("parameter", "a parity level or share name"),
          _text("province_rule", "the provincial fertility rule of a province row, 'all' for an era row"),

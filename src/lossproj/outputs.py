@@ -44,7 +44,13 @@ import xarray as xr
 
 from lossproj import __version__, plotting
 from lossproj.regions import NATIONAL
-from lossproj.summary import age_group_labels, count_variables, replicate_mean
+from lossproj.summary import (
+    STANDARD_DIMS,
+    age_group_labels,
+    count_variables,
+    is_grouped,
+    replicate_mean,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -256,8 +262,9 @@ def tidy_frames(ds: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
         Key columns (``replicate``,) ``scenario, year, region, region_code, [sex,] age``, then
         one column per variable.
     """
-    sexed = [n for n in ds.data_vars if "sex" in ds[n].dims]
-    unsexed = [n for n in ds.data_vars if "sex" not in ds[n].dims]
+    plain = [n for n in ds.data_vars if not is_grouped(ds[n])]
+    sexed = [n for n in plain if "sex" in ds[n].dims]
+    unsexed = [n for n in plain if "sex" not in ds[n].dims]
     frames = []
     for names in (sexed, unsexed):
         if not names:
@@ -272,11 +279,36 @@ def tidy_frames(ds: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frames[0], frames[1]
 
 
+def grouped_frames(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
+    """Long tables of the grouped variables (an extra dim such as ``child_age_at_death``).
+
+    Returns
+    -------
+    dict variable name -> DataFrame with key columns (``replicate``,) ``scenario, year, region,
+    region_code, age``, the group dim, then the variable (and its ``_se`` where present).
+    """
+    out = {}
+    for name in ds.data_vars:
+        if not is_grouped(ds[name]) or str(name).endswith("_se"):
+            continue
+        names = [name] + ([f"{name}_se"] if f"{name}_se" in ds.data_vars else [])
+        sub = ds[names]
+        keep = [c for c in sub.coords if c not in sub.dims and c != "region_code"]
+        frame = sub.drop_vars(keep).to_dataframe().reset_index()
+        extra = [d for d in ds[name].dims if d not in STANDARD_DIMS]
+        order = [d for d in ("replicate", "scenario", "year", "region", "region_code", "sex",
+                             "age") if d in frame.columns]
+        out[str(name)] = frame[order + extra + [str(n) for n in names]]
+    return out
+
+
 def write_csv(ds: xr.Dataset, directory: Path) -> list[str]:
-    """Write ``projection.csv`` and ``projection_families.csv``; return their names."""
+    """Write ``projection.csv``, ``projection_families.csv`` and one ``projection_<variable>.csv``
+    per grouped variable; return their names."""
     by_sex, families = tidy_frames(ds)
     names = []
-    for name, frame in ((CSV_BY_SEX, by_sex), (CSV_FAMILIES, families)):
+    grouped = [(f"projection_{n}.csv", f) for n, f in grouped_frames(ds).items()]
+    for name, frame in ((CSV_BY_SEX, by_sex), (CSV_FAMILIES, families), *grouped):
         if frame.empty:
             continue
         frame.to_csv(directory / name, index=False, float_format=CSV_FLOAT_FORMAT,
@@ -430,4 +462,20 @@ def write_calibration(report: pd.DataFrame, figure, out_dir: str | Path) -> list
         png = out_dir / "calibration.png"
         figure.savefig(png, dpi=FIGURE_DPI)
         written.append(png)
+    return written
+
+
+def write_replacement_diagnostics(probabilities: pd.DataFrame, time_bereaved: pd.DataFrame, figure,
+                                  out_dir: str | Path) -> list[Path]:
+    """Save the replacement diagnostics (:func:`lossproj.calibration.replacement_diagnostics`)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (("replacement_probabilities.csv", probabilities),
+                        ("replacement_time_bereaved.csv", time_bereaved)):
+        frame.to_csv(out_dir / name, index=False, float_format=CSV_FLOAT_FORMAT)
+        written.append(out_dir / name)
+    if figure is not None:
+        figure.savefig(out_dir / "replacement.png", dpi=FIGURE_DPI)
+        written.append(out_dir / "replacement.png")
     return written

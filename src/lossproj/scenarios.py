@@ -9,6 +9,7 @@ import numpy as np
 from lossproj import data
 from lossproj.errors import DataError
 from lossproj.paths import packaged_data_dir
+from lossproj.rates import replacement
 from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel, RateBundle
 
 #: Last year of WPP 2024 estimates; `mortality.improvement` scales the projected change after it.
@@ -16,7 +17,7 @@ WPP_LAST_ESTIMATE_YEAR = 2023
 #: Ages whose death rates `mortality.child_mortality_multiplier` scales (children of mothers
 #: up to the ages at which the model's children can die before their parents matter).
 CHILD_AGES = (0, 49)
-TRANSITIONS = ("first", "second", "third", "fourth_plus", "rebirth")
+TRANSITIONS = ("first", "second", "third", "fourth_plus")
 #: Era parameters that are shares of women, not relative levels (docs/model.md).
 SHARES = ("stop_after_first", "sterile")
 #: First year of the eras whose levels carry provincial multipliers (one-child policy on).
@@ -129,10 +130,11 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     p = config.parity
     years = bundle.years
     n_r = len(bundle.regions)
-    rel = np.zeros((n_r, 5, years.size))
+    rel = np.zeros((n_r, 4, years.size))
     rel[:, 0] = 1.0
     stop = np.zeros((n_r, years.size))
     sterile = np.zeros((n_r, years.size))
+    era_never = np.zeros(years.size)
     fitted_eras, fitted_prov = ({}, {})
     if p.province_one_child_multiplier == "calibrated" and (levels is None or province_multipliers is None):
         fitted_eras, fitted_prov = calibrated_levels(config.fertility.province_rule)
@@ -151,7 +153,6 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
             "second": era.second,
             "third": era.third,
             "fourth_plus": era.fourth_plus,
-            "rebirth": era.rebirth,
             "stop_after_first": era.stop_after_first,
             "sterile": era.sterile,
         } | levels.get(era.name, {})
@@ -160,7 +161,7 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
         rel[:, 1, sel] = values["second"]
         rel[:, 2, sel] = values["third"]
         rel[:, 3, sel] = values["fourth_plus"]
-        rel[:, 4, sel] = values["rebirth"] * p.rebirth_multiplier
+        era_never[sel] = era.never_replace
         if era.first_year >= PROVINCIAL_RULES_FROM:
             for r, name in enumerate(bundle.regions):
                 m = province_multipliers.get(name, 1.0)
@@ -178,19 +179,27 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
         rel[:, 1:] = rel[:, 1:, nearest]
         stop = stop[:, nearest]
         sterile = sterile[:, nearest]
-    if not p.replacement:
-        rel[:, 4] = 0.0
+        era_never = era_never[nearest]
     if config.rates.time_invariant_year is not None:
         i = bundle.year_index(config.rates.time_invariant_year)
         rel[:] = rel[:, :, i : i + 1]
         stop[:] = stop[:, i : i + 1]
         sterile[:] = sterile[:, i : i + 1]
+        era_never[:] = era_never[i]
+    rp = config.replacement
+    never = replacement.never_replace_share(
+        replacement.infecund_by_age(rp.infecund_ages, rp.infecund_share), era_never, rp.never_multiplier
+    )
+    if not rp.enabled:
+        never[:] = 1.0  # diagnostic: no birth after the loss
+    replace_share = np.broadcast_to(1.0 - never, (n_r, *never.shape))
 
     gap_values, gap_pmf = _spouse_gap(config)
     return ParityModel(
         rel=rel,
         dur1=np.asarray(p.duration_second, dtype=float),
-        rebirth_time=np.asarray(p.rebirth_time, dtype=float),
+        replace_share=replace_share,
+        wait_pmf=np.asarray(rp.wait_pmf, dtype=float),
         union_age=int(config.family.union_age),
         gap_values=gap_values,
         gap_pmf=gap_pmf,

@@ -44,10 +44,21 @@ def age_group_labels(ages, edges=AGE_GROUP_EDGES) -> np.ndarray:
     return np.asarray(labels, dtype=object)
 
 
+#: Dims of every result variable; a variable with another dim (a group such as
+#: ``child_age_at_death``) is a grouped count, tabulated apart.
+STANDARD_DIMS = frozenset({"replicate", "quantile", "scenario", "year", "region", "sex", "age"})
+
+
+def is_grouped(da: xr.DataArray) -> bool:
+    """Whether a variable has a dim beyond :data:`STANDARD_DIMS` (a breakdown by group)."""
+    return not set(da.dims) <= STANDARD_DIMS
+
+
 def is_count(da: xr.DataArray) -> bool:
-    """Whether a variable is an additive count (not a per-woman mean or a standard error)."""
+    """Whether a variable is an additive count by the standard dims (not a per-woman mean, a
+    standard error or a grouped breakdown)."""
     name = str(da.name)
-    return not name.startswith("mean_") and not name.endswith("_se")
+    return not name.startswith("mean_") and not name.endswith("_se") and not is_grouped(da)
 
 
 def count_variables(ds: xr.Dataset) -> list[str]:

@@ -17,10 +17,10 @@ levels = st.floats(min_value=0.0, max_value=3.0, allow_nan=False)
 @given(
     tfr=st.floats(min_value=0.5, max_value=6.0),
     child_mx=st.floats(min_value=0.0, max_value=0.2),
-    second=levels, third=levels, more=levels, rebirth=levels,
+    second=levels, third=levels, more=levels, replace=st.floats(min_value=0.0, max_value=1.0),
     mean_age=st.floats(min_value=20.0, max_value=35.0),
 )
-def test_state_process_invariants(tfr, child_mx, second, third, more, rebirth, mean_age):
+def test_state_process_invariants(tfr, child_mx, second, third, more, replace, mean_age):
     first_year, last_year = 1950, 2040
     n_y = last_year - first_year + 1
     ages = np.arange(A_MAX + 1)
@@ -29,11 +29,11 @@ def test_state_process_invariants(tfr, child_mx, second, third, more, rebirth, m
     shape = np.exp(-0.5 * ((ages - mean_age) / 5.0) ** 2)
     shape[(ages < FERT_MIN) | (ages > FERT_MAX)] = 0.0
     asfr = np.tile(tfr * shape / shape.sum(), (n_y, 1))
-    rel = np.zeros((5, n_y))
-    rel[:] = np.array([1.0, second, third, more, rebirth])[:, None]
+    rel = np.zeros((4, n_y))
+    rel[:] = np.array([1.0, second, third, more])[:, None]
     out = run_region_cohorts(
         mx, asfr, np.full(n_y, 1.05), first_year, rel, np.array([0.0, 0.5, 1.0]),
-        np.array([1.0, 0.6, 0.3]), 15, 1960, 1980,
+        np.full((n_y, A_MAX + 1), replace), np.array([0.4, 0.4, 0.2]), 15, 1960, 1980,
     )
     np.testing.assert_allclose(out.q.sum(axis=-1), 1.0, atol=1e-9)
     assert out.q.min() >= -1e-12

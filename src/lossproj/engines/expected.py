@@ -26,8 +26,11 @@ from lossproj.rates.bundle import (
     FERT_MAX,
     FERT_MIN,
     LOSS_AGE_EDGES,
+    SINCE_LOSS_EDGES,
     ParityModel,
     RateBundle,
+    group_labels,
+    wait_hazard,
 )
 
 #: Upper bound of the fertility intensity solve [per year]; a birth probability of
@@ -47,6 +50,11 @@ FAMILY_VARIABLES = (
     "only_children",  # by the child's own age, not a parent's
 )
 WOMAN_MEANS = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
+#: Strict shidu mothers with an extra dimension: name -> (dim, labels).
+GROUPED_VARIABLES = {
+    "shidu_mothers_strict_by_child_age_at_death": ("child_age_at_death", group_labels(LOSS_AGE_EDGES)),
+    "shidu_mothers_strict_by_years_since_loss": ("years_since_loss", group_labels(SINCE_LOSS_EDGES)),
+}
 
 
 @dataclass(frozen=True)
@@ -54,14 +62,16 @@ class FertilityHazards:
     """Birth hazards on the rate grid, as solved by the expected-value engine.
 
     lam : ndarray [R, Y, A_MAX+1] — fertility intensity [per year]
-    rel, dur1, rebirth_time, stop, sterile : as in :class:`~lossproj.rates.bundle.ParityModel`
+    rel, dur1, replace_share, wait_pmf, stop, sterile : as in
+        :class:`~lossproj.rates.bundle.ParityModel`
     first_year : int — year of index 0
     """
 
     lam: np.ndarray
     rel: np.ndarray
     dur1: np.ndarray
-    rebirth_time: np.ndarray
+    replace_share: np.ndarray
+    wait_pmf: np.ndarray
     first_year: int
     stop: np.ndarray | None = None
     sterile: np.ndarray | None = None
@@ -85,6 +95,8 @@ class CohortArrays:
     new_wid_d1: np.ndarray
     lrel: np.ndarray
     n1j: np.ndarray
+    d1g: np.ndarray
+    d1s: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,8 @@ class ExpectedResult:
     parents : dict name -> ndarray [R, T, 2, A_OUT+1] (persons; sex of the parent)
     families : dict name -> ndarray [R, T, A_OUT+1] (couples)
     means : dict name -> ndarray [R, T, A_OUT+1] (per living woman)
+    grouped : dict name -> ndarray [R, T, A_OUT+1, K] (mothers by mother's age and a group,
+        :data:`GROUPED_VARIABLES`)
     population : ndarray [R, T, 2, A_OUT+1] (persons)
     women : ndarray [R, T, A_OUT+1] — living women (weights of the means)
     rebirths : ndarray [R, T] — births to women whose only child had died, in the step t−1→t
@@ -106,6 +120,7 @@ class ExpectedResult:
     parents: dict
     families: dict
     means: dict
+    grouped: dict
     population: np.ndarray
     women: np.ndarray
     rebirths: np.ndarray
@@ -144,7 +159,8 @@ def run_region_cohorts(
     first_year: int,
     parity_rel: np.ndarray,
     dur1: np.ndarray,
-    rebirth_time: np.ndarray,
+    replace_share: np.ndarray,
+    wait_pmf: np.ndarray,
     union_age: int,
     first_cohort: int,
     last_cohort: int,
@@ -160,7 +176,12 @@ def run_region_cohorts(
     asfr_or_lam : ndarray [Y, A_MAX+1] — all-order ASFR [births per woman-year] when
         ``solve``, else the fertility intensity to use [per year]
     srb : ndarray [Y] — sex ratio at birth
-    parity_rel : ndarray [5, Y] — relative levels by transition
+    parity_rel : ndarray [4, Y] — relative levels by transition
+    dur1 : ndarray [D] — multiplier of the 1→2 hazard by the living child's age
+    replace_share : ndarray [Y, A_MAX+1] — probability that a woman whose only child dies in
+        the step starting in year ``y`` at her age ``a`` would have another birth
+    wait_pmf : ndarray [K] — probabilities of the replacement birth ``s`` whole years after the
+        first reference date after the loss (sum 1)
     stop : ndarray [Y] or None — share of first births in the step starting in the year after
         which the mother stops (no next birth while the child lives); default none
     sterile : ndarray [Y] or None — share of the women reaching age ``FERT_MIN`` in the year who
@@ -173,10 +194,20 @@ def run_region_cohorts(
         raise ValueError(f"mx must have shape [2, Y, {A_MAX + 1}]; got {mx.shape}")
     if rates.shape != mx.shape[1:]:
         raise ValueError(f"fertility array has shape {rates.shape}; expected {mx.shape[1:]}")
-    if rel.shape != (5, mx.shape[1]):
-        raise ValueError(f"parity levels have shape {rel.shape}; expected (5, {mx.shape[1]})")
-    if dur1.size == 0 or rebirth_time.size == 0:
-        raise ValueError("dur1 and rebirth_time need at least one value")
+    if rel.shape != (k.N_TRANSITIONS, mx.shape[1]):
+        raise ValueError(
+            f"parity levels have shape {rel.shape}; expected ({k.N_TRANSITIONS}, {mx.shape[1]})"
+        )
+    if dur1.size == 0:
+        raise ValueError("dur1 needs at least one value")
+    rs = np.ascontiguousarray(replace_share, dtype=np.float64)
+    if rs.shape != mx.shape[1:] or not np.all((rs >= 0.0) & (rs <= 1.0)):
+        raise ValueError(
+            f"replace_share must be probabilities in [0, 1] of shape {mx.shape[1:]}; got shape {rs.shape}"
+        )
+    wh = np.ascontiguousarray(wait_hazard(wait_pmf), dtype=np.float64)
+    if wh.size > SINCE_LOSS_EDGES[-1]:
+        raise ValueError(f"wait_pmf has {wh.size} values; at most {SINCE_LOSS_EDGES[-1]}")
     shares = {}
     for name, arr in (("stop", stop), ("sterile", sterile)):
         arr = np.zeros(mx.shape[1]) if arr is None else np.ascontiguousarray(arr, dtype=np.float64)
@@ -191,19 +222,21 @@ def run_region_cohorts(
         for name in ("ceb", "surv", "rebirth", "lam", "shortfall", "dn1", "dd1", "new_couple_d1", "lrel")
     }
     edges = np.asarray(LOSS_AGE_EDGES, dtype=np.int64)
+    since = np.asarray(SINCE_LOSS_EDGES, dtype=np.int64)
     # by the child's age at loss (groups split at LOSS_AGE_EDGES)
     out["new_d1"] = np.zeros(shape + (edges.size + 1,))
     out["new_wid_d1"] = np.zeros(shape + (edges.size + 1,))
+    out["d1g"] = np.zeros(shape + (edges.size + 1,))
+    out["d1s"] = np.zeros(shape + (since.size + 1,))
     out["n1j"] = np.zeros(shape + (FERT_MAX - FERT_MIN + 1,))  # N1 by mother's age at the birth
     q = np.zeros((n_c, A_MAX + 1, k.N_STATES))
     k.run_cohorts(
         first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
-        np.ascontiguousarray(dur1, dtype=np.float64),
-        np.ascontiguousarray(rebirth_time, dtype=np.float64), shares["stop"], shares["sterile"],
-        child_l, union_age, FERT_MIN,
-        FERT_MAX, LAM_MAX, edges, q, out["new_d1"], out["ceb"], out["surv"], out["rebirth"],
-        out["lam"], out["shortfall"], out["dn1"], out["dd1"], out["new_couple_d1"],
-        out["new_wid_d1"], out["lrel"], out["n1j"],
+        np.ascontiguousarray(dur1, dtype=np.float64), rs, wh, shares["stop"], shares["sterile"],
+        child_l, union_age, FERT_MIN, FERT_MAX, LAM_MAX, edges, since, q, out["new_d1"],
+        out["ceb"], out["surv"], out["rebirth"], out["lam"], out["shortfall"], out["dn1"],
+        out["dd1"], out["new_couple_d1"], out["new_wid_d1"], out["lrel"], out["n1j"], out["d1g"],
+        out["d1s"],
     )
     return CohortArrays(first_cohort=first_cohort, q=q, **out)
 
@@ -283,7 +316,7 @@ def project_expected(
     if parity.rel.shape[0] != len(bundle.regions) or parity.rel.shape[2] != bundle.mx.shape[2]:
         raise ValueError(
             f"parity levels have shape {parity.rel.shape}; expected "
-            f"({len(bundle.regions)}, 5, {bundle.mx.shape[2]})"
+            f"({len(bundle.regions)}, {k.N_TRANSITIONS}, {bundle.mx.shape[2]})"
         )
     years = np.arange(first_year, last_year + 1)
     pop: PopulationArrays = project_population(bundle, include_migration=include_migration)
@@ -294,6 +327,8 @@ def project_expected(
     parents = {v: np.zeros((n_r, n_t, 2, A_OUT + 1)) for v in PARENT_VARIABLES}
     families = {v: np.zeros((n_r, n_t, A_OUT + 1)) for v in FAMILY_VARIABLES}
     means = {v: np.zeros((n_r, n_t, A_OUT + 1)) for v in WOMAN_MEANS}
+    grouped = {v: np.zeros((n_r, n_t, A_OUT + 1, len(labels)))
+               for v, (_, labels) in GROUPED_VARIABLES.items()}
     women = np.zeros((n_r, n_t, A_OUT + 1))
     rebirths = np.zeros((n_r, n_t))
     shortfall = np.zeros((n_r, n_t))
@@ -305,8 +340,8 @@ def project_expected(
     for r in range(n_r):
         coh = run_region_cohorts(
             bundle.mx[r], bundle.asfr[r], bundle.srb, bundle.first_year, parity.rel[r],
-            parity.dur1, parity.rebirth_time, parity.union_age, first_cohort, last_cohort,
-            stop=parity.stop[r], sterile=parity.sterile[r],
+            parity.dur1, parity.replace_share[r], parity.wait_pmf, parity.union_age,
+            first_cohort, last_cohort, stop=parity.stop[r], sterile=parity.sterile[r],
         )
         # intensity on the rate grid (year = cohort + age), for the microsimulation
         grid_years = bundle.years
@@ -333,8 +368,11 @@ def project_expected(
         cohorts = np.arange(first_cohort, last_cohort + 1)
         ci_pop = cohorts - pop.first_cohort
         unions = pop.cohort_size[r, 0][ci_pop] * np.exp(pop.log_l[r, 0][ci_pop, parity.union_age])
+        # eligibility by the wife's age (alive, or the age she would have): national rule
+        couple_elig = couple_d1 * elig[None, :]
         shares = np.concatenate(
-            [np.stack([couple_n1, couple_d1, coh.new_couple_d1, coh.dn1, coh.dd1], axis=-1), coh.new_wid_d1],
+            [np.stack([couple_n1, couple_d1, coh.new_couple_d1, coh.dn1, coh.dd1, couple_elig], axis=-1),
+             coh.new_wid_d1],
             axis=-1,
         )  # [C, A, V]: the last G are the widowed part of the new couples, by child's age at loss
         husbands = np.zeros((shares.shape[-1], n_t, A_MAX + 1))
@@ -346,9 +384,9 @@ def project_expected(
         if bundle.back_projection_factor is not None:
             # the same correction as the back-projected male population (docs/model.md)
             husbands *= bundle.back_projection_factor[1, yi - (bundle.first_year - pop.first_year)][None]
-        fathers_n1, fathers_d1, fathers_new, widowers_n1, widowers_d1 = husbands[:5]
+        fathers_n1, fathers_d1, fathers_new, widowers_n1, widowers_d1, fathers_elig = husbands[:6]
         # new shidu families by the child's age at loss: wife alive, or only the husband
-        new_fam_g = np.moveaxis(mothers_new_g, -1, 0) + husbands[5:]  # [G, T, A]
+        new_fam_g = np.moveaxis(mothers_new_g, -1, 0) + husbands[6:]  # [G, T, A]
         parents["one_child_parents"][r, :, 0] = _pool_open_age(mothers_one)
         parents["one_child_parents"][r, :, 1] = _pool_open_age(fathers_n1 + fathers_d1)
         parents["shidu_parents_strict"][r, :, 0] = _pool_open_age(mothers_d1)
@@ -356,13 +394,18 @@ def project_expected(
         parents["new_shidu_parents"][r, :, 0] = _pool_open_age(mothers_new)
         parents["new_shidu_parents"][r, :, 1] = _pool_open_age(fathers_new)
         parents["eligible_shidu_parents"][r, :, 0] = _pool_open_age(mothers_d1 * elig)
-        parents["eligible_shidu_parents"][r, :, 1] = _pool_open_age(fathers_d1 * elig)
+        parents["eligible_shidu_parents"][r, :, 1] = _pool_open_age(fathers_elig)
         families["one_child_families"][r] = _pool_open_age(mothers_n1 + widowers_n1)
         families["only_children"][r] = _only_children(p_f, coh.n1j, first_cohort, first_year)
         families["shidu_families"][r] = _pool_open_age(mothers_d1 + widowers_d1)
         families["new_shidu_families"][r] = _pool_open_age(new_fam_g.sum(axis=0))
         families["new_shidu_families_child_5plus"][r] = _pool_open_age(new_fam_g[1:].sum(axis=0))
         families["new_shidu_families_child_10plus"][r] = _pool_open_age(new_fam_g[2:].sum(axis=0))
+        for name, arr in (("shidu_mothers_strict_by_child_age_at_death", coh.d1g),
+                          ("shidu_mothers_strict_by_years_since_loss", coh.d1s)):
+            grouped[name][r] = np.moveaxis(
+                _pool_open_age(np.moveaxis(p_f[..., None] * _diag(arr, first_cohort, years), -1, 0)), 0, -1
+            )
 
         ceb = _diag(coh.ceb, first_cohort, years)
         surv = _diag(coh.surv, first_cohort, years)
@@ -386,7 +429,8 @@ def project_expected(
         lam=lam_grid,
         rel=parity.rel,
         dur1=parity.dur1,
-        rebirth_time=parity.rebirth_time,
+        replace_share=parity.replace_share,
+        wait_pmf=parity.wait_pmf,
         first_year=bundle.first_year,
         stop=parity.stop,
         sterile=parity.sterile,
@@ -397,6 +441,7 @@ def project_expected(
         parents=parents,
         families=families,
         means=means,
+        grouped=grouped,
         population=population,
         women=women,
         rebirths=rebirths,

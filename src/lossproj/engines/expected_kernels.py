@@ -7,7 +7,9 @@ validating wrappers live in :mod:`lossproj.engines.expected`. The process is spe
 - ``c`` cohort index (cohort ``first_cohort + c``), ``a`` age 0..A_MAX, ``y`` year index
   (year ``first_year + y``);
 - fertility states ``P0, N1, D1, P2, P3`` = 0..4 in ``states``;
-- parity transitions ``k``: 0 childless, 1 one child alive, 2 two, 3 three+, 4 rebirth after loss.
+- parity transitions ``k``: 0 childless, 1 one child alive, 2 two, 3 three+ (``rel`` rows);
+  replacement after the loss of an only child is its own process (``replace_share``,
+  ``wait_hazard``), not a transition of the intensity.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from numba import njit, prange
 
 P0, N1, D1, P2, P3 = 0, 1, 2, 3, 4
 N_STATES = 5
-N_TRANSITIONS = 5
+N_TRANSITIONS = 4
 
 #: Newton iterations for the fertility intensity; the solve converges from below
 #: (the births function is concave and increasing in the intensity).
@@ -91,7 +93,8 @@ def cohort_process(
     solve,
     rel,
     dur1,
-    rebirth_time,
+    replace_share,
+    wait_hazard,
     stop,
     sterile,
     child_l,
@@ -100,6 +103,7 @@ def cohort_process(
     fert_max,
     lam_max,
     loss_age_edges,
+    since_edges,
     q_out,
     new_d1_out,
     ceb_out,
@@ -113,6 +117,8 @@ def cohort_process(
     new_wid_d1_out,
     lrel_out,
     n1j_out,
+    d1g_out,
+    d1s_out,
 ):
     """Run the state process of cohort index ``c`` over ages 0..A_MAX.
 
@@ -123,7 +129,12 @@ def cohort_process(
     lam_in : ndarray [Y, A+1] — fertility intensity (used when not ``solve``)
     rel : ndarray [N_TRANSITIONS, Y] — relative parity-progression levels (rel[0] = 1)
     dur1 : ndarray [D] — multiplier of the 1→2 hazard by the child's age
-    rebirth_time : ndarray [S] — multiplier of the rebirth hazard by years since the loss
+    replace_share : ndarray [Y, A+1] — probability that a woman whose only child dies in the
+        step starting in year ``y`` at her age ``a`` is one who would have another birth
+        (the others never bear again) [probability]
+    wait_hazard : ndarray [K] — probability of the replacement birth in the step starting
+        ``s`` years after the first reference date after the loss, given none before and the
+        mother alive and fertile [probability]; 0 from ``s = K`` on
     stop : ndarray [Y] — share of first births after which the mother has no next birth while
         the child lives (she may still replace the child after its death)
     sterile : ndarray [Y] — share of the women reaching ``fert_min`` in the year who never bear
@@ -133,35 +144,54 @@ def cohort_process(
     loss_age_edges : ndarray [G−1] of int — lower bounds of the child's-age-at-loss groups
         after the first (increasing); the child's age at loss is its age ``d`` at the start of
         the step it dies in (0 for a newborn dying before its first reference date)
+    since_edges : ndarray [H−1] of int — lower bounds of the years-since-loss groups after the
+        first; whole years since the loss are followed up to the last edge (``s`` capped there)
 
     Outputs (row ``c`` written; each ``[C, A+1]`` unless stated)
     -------
     q_out [C, A+1, 5] state shares of a living woman; new_d1_out [C, A+1, G] entries into D1
-    during the step ending at age ``a``, by the child's age at loss; ceb_out / surv_out mean children ever born / surviving; rebirth_out
-    births to D1 women in the step starting at age ``a``; lam_out the intensity used at age
-    ``a``; short_out unmet births; dn1_out / dd1_out per-union shares of couples whose wife has
+    during the step ending at age ``a``, by the child's age at loss; ceb_out / surv_out mean
+    children ever born / surviving; rebirth_out replacement births to D1 women in the step
+    starting at age ``a``; lam_out the intensity used at age ``a``; short_out births the
+    intensity solve could not place (negative: replacement births alone exceed the ASFR, by
+    that much); dn1_out / dd1_out per-union shares of couples whose wife has
     died, in N1 / D1; new_couple_d1_out per-union entries of couples into D1 in the step ending
     at ``a``; new_wid_d1_out [C, A+1, G] the part of them whose wife is dead at ``a``, by the
     child's age at loss; lrel_out the wife's survival from ``union_age`` to ``a``; n1j_out
-    [C, A+1, F] the share in N1 (stopped or not) by her age at the birth ``fert_min + j``.
+    [C, A+1, F] the share in N1 (stopped or not) by her age at the birth ``fert_min + j``;
+    d1g_out [C, A+1, G] the share in D1 by the child's age at loss; d1s_out [C, A+1, H] the
+    share in D1 by years since the loss.
     """
     n_years = mx_f.shape[0]
     a_max = mx_f.shape[1] - 1
     n_fert = fert_max - fert_min + 1
     n_dur = dur1.shape[0]
-    n_s = rebirth_time.shape[0]
+    n_wait = wait_hazard.shape[0]
+    n_s = since_edges[since_edges.shape[0] - 1] + 1
+    n_h = d1s_out.shape[2]
     cohort = first_cohort + c
 
     n1 = np.zeros(n_fert)  # by mother's age at the birth (index a_birth − fert_min)
     n1s = np.zeros(n_fert)  # the same, mothers who stopped after the first birth
     n1s_next = np.zeros(n_fert)
-    d1 = np.zeros(n_s)
     eb = np.zeros(n_fert)  # expected births by mother's age at the birth
     dn1 = np.zeros(n_fert)
     n1_next = np.zeros(n_fert)
-    d1_next = np.zeros(n_s)
-    weights = np.zeros(n_fert + n_s + 3)
-    levels = np.zeros(n_fert + n_s + 3)
+    n_g = new_d1_out.shape[2]
+    # D1 by child's age at loss g and whole years since the loss s: women who would have
+    # another birth (alive and fertile) and women who never bear again
+    d1r = np.zeros((n_g, n_s))
+    d1n = np.zeros((n_g, n_s))
+    d1r_next = np.zeros((n_g, n_s))
+    d1n_next = np.zeros((n_g, n_s))
+    since_group = np.zeros(n_s, dtype=np.int64)
+    for s in range(n_s):
+        h = 0
+        while h < n_h - 1 and s >= since_edges[h]:
+            h += 1
+        since_group[s] = h
+    weights = np.zeros(n_fert + 3)
+    levels = np.zeros(n_fert + 3)
 
     p0 = 1.0
     p0s = 0.0  # sterile: never a birth
@@ -170,7 +200,6 @@ def cohort_process(
     ceb = 0.0
     dd1 = 0.0
     lrel = 0.0
-    n_g = new_d1_out.shape[2]
     new_d1 = np.zeros(n_g)
     new_wid = np.zeros(n_g)
     new_couple = 0.0
@@ -186,8 +215,12 @@ def cohort_process(
             s_n1 += n1[j] + n1s[j]
             n1j_out[c, a, j] = n1[j] + n1s[j]
         s_d1 = 0.0
-        for s in range(n_s):
-            s_d1 += d1[s]
+        for g in range(n_g):
+            for s in range(n_s):
+                v = d1r[g, s] + d1n[g, s]
+                s_d1 += v
+                d1g_out[c, a, g] += v
+                d1s_out[c, a, since_group[s]] += v
         q_out[c, a, P0] = p0 + p0s
         q_out[c, a, N1] = s_n1
         q_out[c, a, D1] = s_d1
@@ -222,6 +255,13 @@ def cohort_process(
         if a == fert_min:
             p0s = p0 * sterile[y]
             p0 -= p0s
+        # replacement births: their own process (docs/model.md), not part of the intensity
+        # solve; the solve meets what remains of the ASFR
+        reborn = 0.0
+        if fertile:
+            for g in range(n_g):
+                for s in range(min(n_wait, n_s)):
+                    reborn += d1r[g, s] * wait_hazard[s]
         lam = 0.0
         if fertile:
             # women with hazard 0 (sterile, stopped) bear none of the births: not in the solve
@@ -235,11 +275,6 @@ def cohort_process(
                     weights[n] = n1[j]
                     levels[n] = rel[1, y] * dur1[min(max(d, 0), n_dur - 1)]
                     n += 1
-            for s in range(n_s):
-                if d1[s] > 0.0:
-                    weights[n] = d1[s]
-                    levels[n] = rel[4, y] * rebirth_time[s]
-                    n += 1
             weights[n] = p2
             levels[n] = rel[2, y]
             n += 1
@@ -247,8 +282,12 @@ def cohort_process(
             levels[n] = rel[3, y]
             n += 1
             if solve:
-                lam, short = solve_intensity(asfr[y, a], weights, levels, n, lam_max)
-                short_out[c, a] = short
+                target = asfr[y, a] - reborn
+                if target < 0.0:
+                    short_out[c, a] = target  # replacement births alone exceed the ASFR
+                else:
+                    lam, short = solve_intensity(target, weights, levels, n, lam_max)
+                    short_out[c, a] = short
             else:
                 lam = lam_in[y, a]
         lam_out[c, a] = lam
@@ -290,19 +329,15 @@ def cohort_process(
             dn1[j] -= died
             dd1 += died
             widowed_losses[g] += died
-        # one child dead: rebirth, or one more year since the loss
-        for s in range(n_s):
-            d1_next[s] = 0.0
-        reborn = 0.0
-        for s in range(n_s):
-            if d1[s] <= 0.0:
-                continue
-            pr = 0.0
-            if fertile:
-                pr = 1.0 - np.exp(-lam * rel[4, y] * rebirth_time[s])
-            r = d1[s] * pr
-            reborn += r
-            d1_next[min(s + 1, n_s - 1)] += d1[s] - r
+        # one child dead: a replacement birth, or one more year since the loss
+        d1r_next[:] = 0.0
+        d1n_next[:] = 0.0
+        for g in range(n_g):
+            for s in range(n_s):
+                nxt = min(s + 1, n_s - 1)
+                r = d1r[g, s] * wait_hazard[s] if fertile and s < n_wait else 0.0
+                d1r_next[g, nxt] += d1r[g, s] - r
+                d1n_next[g, nxt] += d1n[g, s]
         to_p2 += reborn
         births += reborn
         rebirth_out[c, a] = reborn
@@ -316,7 +351,11 @@ def cohort_process(
             n1s_next[jb] += b0 * l0 * stop[y]
             entered[0] += b0 * (1.0 - l0)
         entered_all = entered.sum()
-        d1_next[0] += entered_all
+        # who would have another birth: by her age at the start of the loss step
+        rs = replace_share[y, min(a, a_max)]
+        for g in range(n_g):
+            d1r_next[g, 0] += entered[g] * rs
+            d1n_next[g, 0] += entered[g] * (1.0 - rs)
         if fertile:
             eb[a - fert_min] = births
 
@@ -337,9 +376,11 @@ def cohort_process(
             n1s[j] = n1s_next[j]
             dn1[j] += (n1_next[j] + n1s_next[j]) * widowed
         tot_d1 = 0.0
-        for s in range(n_s):
-            d1[s] = d1_next[s]
-            tot_d1 += d1_next[s]
+        for g in range(n_g):
+            for s in range(n_s):
+                d1r[g, s] = d1r_next[g, s]
+                d1n[g, s] = d1n_next[g, s]
+                tot_d1 += d1r_next[g, s] + d1n_next[g, s]
         dd1 += tot_d1 * widowed
         lrel = lrel * (1.0 - qf)
         new_d1[:] = entered
@@ -355,7 +396,8 @@ def run_cohorts(
     solve,
     rel,
     dur1,
-    rebirth_time,
+    replace_share,
+    wait_hazard,
     stop,
     sterile,
     child_l,
@@ -364,6 +406,7 @@ def run_cohorts(
     fert_max,
     lam_max,
     loss_age_edges,
+    since_edges,
     q_out,
     new_d1_out,
     ceb_out,
@@ -377,16 +420,18 @@ def run_cohorts(
     new_wid_d1_out,
     lrel_out,
     n1j_out,
+    d1g_out,
+    d1s_out,
 ):
     """Run :func:`cohort_process` for every cohort row of the outputs (cohorts are independent)."""
     n_c = q_out.shape[0]
     for c in prange(n_c):
         cohort_process(
-            c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, rebirth_time,
-            stop, sterile, child_l, union_age, fert_min, fert_max, lam_max, loss_age_edges, q_out,
-            new_d1_out, ceb_out,
-            surv_out, rebirth_out, lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out,
-            new_wid_d1_out, lrel_out, n1j_out,
+            c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, replace_share,
+            wait_hazard, stop, sterile, child_l, union_age, fert_min, fert_max, lam_max,
+            loss_age_edges, since_edges, q_out, new_d1_out, ceb_out, surv_out, rebirth_out,
+            lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out, new_wid_d1_out, lrel_out,
+            n1j_out, d1g_out, d1s_out,
         )
 
 

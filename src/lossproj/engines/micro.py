@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from lossproj.conventions import LOSS_AGE_EDGES, SINCE_LOSS_EDGES, group_labels
 from lossproj.engines import micro_kernels as mk
 from lossproj.engines.rng import COHORT_LIMIT, WOMAN_LIMIT, stream_keys
 
@@ -60,8 +61,8 @@ log = logging.getLogger(__name__)
 
 #: Oldest output age; ages at or above it are pooled (docs/model.md, "Ages").
 OUTPUT_AGE_MAX = 100
-#: Number of relative fertility levels ``rel[:, k, :]`` (P0, N1, P2, P3, D1 rebirth).
-N_REL = 5
+#: Number of relative fertility levels ``rel[:, k, :]`` (P0, N1, P2, P3).
+N_REL = 4
 #: Throughput assumed by :func:`estimate_run` [women per second per thread]; a conservative
 #: value from ``benchmarks/bench_micro.py`` on the development machine.
 ASSUMED_WOMEN_PER_THREAD_SECOND = 2.0e6
@@ -86,6 +87,13 @@ AGE_VARIABLES = (
     "births",
     "rebirths",
 )
+#: Mothers by their age and a group (dim, labels); accumulator rows from the first.
+GROUPED_VARIABLES = {
+    "shidu_mothers_strict_by_child_age_at_death": ("child_age_at_death", mk.W_STRICT_G),
+    "shidu_mothers_strict_by_years_since_loss": ("years_since_loss", mk.W_STRICT_S),
+    "shidu_mothers_wide_by_child_age_at_death": ("child_age_at_death", mk.W_WIDE_G),
+    "shidu_mothers_wide_by_years_since_loss": ("years_since_loss", mk.W_WIDE_S),
+}
 #: Per-living-woman means (no ``sex`` dimension).
 MEAN_VARIABLES = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
 
@@ -102,13 +110,17 @@ class MicroInputs:
     lam : ndarray, shape (R, Y, A_MAX + 1)
         Solved fertility intensity [births per woman-year, before relative levels]; 0 outside
         the fertile ages.
-    rel : ndarray, shape (R, 5, Y)
+    rel : ndarray, shape (R, 4, Y)
         Relative levels [-] by state: 0 childless (1), 1 one child alive (next birth),
-        2 two children, 3 three or more, 4 only child dead (rebirth).
+        2 two children, 3 three or more (while a child is alive).
     dur1 : ndarray, shape (D_MAX,)
         Multiplier [-] of state 1 by the child's age ``d`` (index ``min(d, D_MAX-1)``).
-    rebirth_time : ndarray, shape (S_MAX,)
-        Multiplier [-] of state 4 by whole years since the loss (index ``min(s, S_MAX-1)``).
+    replace_share : ndarray, shape (R, Y, A_MAX + 1)
+        Probability [-] that a woman left with no surviving child in the step starting in rate
+        year ``y`` at her age ``a`` would have another birth (docs/model.md).
+    wait_pmf : ndarray, shape (K,)
+        Probability [-] that her replacement birth falls ``s`` whole years after the first
+        reference date after the loss; sums to 1.
     srb : ndarray, shape (Y,)
         Sex ratio at birth [male births per female birth].
     gap_values : ndarray of int64, shape (G,)
@@ -144,13 +156,18 @@ class MicroInputs:
         stops: no next birth while that child lives; default 0.
     sterile : ndarray, shape (R, C), optional
         Share [-] of the women of cohort ``first_cohort + c`` who never bear a child; default 0.
+    wide_replacement : bool
+        Apply replacement after loss also to women with two or more children ever born and
+        none surviving (default, docs/model.md); ``False`` gives them the hazards of their
+        parity, as the expected-value engine does (its states do not follow their children).
     """
 
     mx: np.ndarray
     lam: np.ndarray
     rel: np.ndarray
     dur1: np.ndarray
-    rebirth_time: np.ndarray
+    replace_share: np.ndarray
+    wait_pmf: np.ndarray
     srb: np.ndarray
     gap_values: np.ndarray
     gap_pmf: np.ndarray
@@ -167,6 +184,7 @@ class MicroInputs:
     frailty_sd: float = 0.0
     stop: np.ndarray | None = None
     sterile: np.ndarray | None = None
+    wide_replacement: bool = True
 
     def stop_shares(self, r: int) -> np.ndarray:
         """Stop shares of region ``r`` by rate year (zeros when not given)."""
@@ -225,9 +243,13 @@ def validate_inputs(inp: MicroInputs) -> None:
     _check_array("lam", inp.lam, (n_r, n_y, n_a))
     _check_array("rel", inp.rel, (n_r, N_REL, n_y))
     _check_array("dur1", inp.dur1, (inp.dur1.shape[0],))
-    _check_array("rebirth_time", inp.rebirth_time, (inp.rebirth_time.shape[0],))
-    _check(inp.dur1.size >= 1 and inp.rebirth_time.size >= 1,
-           "MicroInputs.dur1 and rebirth_time need at least one value")  # fmt: skip
+    _check_array("replace_share", inp.replace_share, (n_r, n_y, n_a))
+    _check(bool(np.all(inp.replace_share <= 1.0)), "MicroInputs.replace_share must be <= 1")
+    _check_array("wait_pmf", inp.wait_pmf, (inp.wait_pmf.shape[0],))
+    _check(inp.dur1.size >= 1 and inp.wait_pmf.size >= 1,
+           "MicroInputs.dur1 and wait_pmf need at least one value")  # fmt: skip
+    _check(abs(float(inp.wait_pmf.sum()) - 1.0) < 1e-9,
+           f"MicroInputs.wait_pmf sums to {inp.wait_pmf.sum()!r}, expected 1")  # fmt: skip
     _check_array("srb", inp.srb, (n_y,), positive=True)
     _check_array("cohort_sizes", inp.cohort_sizes, (n_r, n_c))
     g = np.asarray(inp.gap_values)
@@ -251,7 +273,7 @@ def validate_inputs(inp: MicroInputs) -> None:
     _check(0 <= inp.first_cohort and inp.out_last_year + 1 < COHORT_LIMIT,
            f"years must lie in 0..{COHORT_LIMIT - 2} for the random-number counter")  # fmt: skip
     lo, hi = fertile_ages(inp)
-    _check(mk.DRAW_STOP > mk.DRAW_FIRST_BIRTH + mk.DRAWS_PER_BIRTH * (hi - lo + 2),
+    _check(mk.DRAW_REPLACE - 2 * (hi - lo + 2) > mk.DRAW_FIRST_BIRTH + mk.DRAWS_PER_BIRTH * (hi - lo + 2),
            f"fertile ages {lo}..{hi} allow more births than the random-number counter holds")  # fmt: skip
     _check(0 <= inp.eligibility_age <= OUTPUT_AGE_MAX,
            f"eligibility_age {inp.eligibility_age} outside 0..{OUTPUT_AGE_MAX}")  # fmt: skip
@@ -270,8 +292,9 @@ def validate_inputs(inp: MicroInputs) -> None:
 
 
 def fertile_ages(inp: MicroInputs) -> tuple[int, int]:
-    """First and last age with a positive ``lam`` anywhere (``(1, 0)`` when there is none)."""
-    ages = np.flatnonzero(np.any(inp.lam > 0, axis=(0, 1)))
+    """First and last age with a positive ``lam`` or ``replace_share`` anywhere (``(1, 0)``
+    when there is none): replacement births may come at ages where the ASFR is 0."""
+    ages = np.flatnonzero(np.any(inp.lam > 0, axis=(0, 1)) | np.any(inp.replace_share > 0, axis=(0, 1)))
     if ages.size == 0:
         return 1, 0
     return int(ages[0]), int(ages[-1])
@@ -290,8 +313,8 @@ class RegionTables:
     child_b0: int  # first child cohort in lc
     gap_cdf: np.ndarray  # (G,)
     p_boy: np.ndarray  # (Y,)
-    hk: np.ndarray  # (5, C, A+1) lam * rel along each cohort's diagonal (0 outside the rates)
-    hc: np.ndarray  # (5, C, A+2) cumulative sum of hk over ages below a (hc[..., 0] = 0)
+    hk: np.ndarray  # (4, C, A+1) lam * rel along each cohort's diagonal (0 outside the rates)
+    hc: np.ndarray  # (4, C, A+2) cumulative sum of hk over ages below a (hc[..., 0] = 0)
     gw: np.ndarray  # (C, GUIDE_SIZE) inverse-CDF guide tables of lw, lh, lc (micro_kernels)
     gh: np.ndarray  # (C * G, GUIDE_SIZE)
     gc: np.ndarray  # (2 * NB, GUIDE_SIZE)
@@ -549,7 +572,9 @@ def simulate_counts_region(
     n_blk = blocks.shape[0]
     per_call = blocks_per_chunk or max(n_w, -(-n_blk // 100))
     dur1 = np.ascontiguousarray(inp.dur1, dtype=np.float64)
-    rebirth_time = np.ascontiguousarray(inp.rebirth_time, dtype=np.float64)
+    replace_share = np.ascontiguousarray(inp.replace_share[r], dtype=np.float64)
+    wait_cdf = np.cumsum(np.asarray(inp.wait_pmf, dtype=np.float64))
+    wait_cdf[-1] = 1.0
     stop = inp.stop_shares(r)
     sterile = inp.sterile_shares(r)
     for lo in range(0, n_blk, per_call):
@@ -559,9 +584,10 @@ def simulate_counts_region(
             inp.out_last_year + 1, inp.rate_first_year, inp.union_age, fert_lo, fert_hi,
             tab.lw, tab.lw_hi, tab.lh.reshape(-1, tab.lh.shape[-1]), tab.lh_hi,
             tab.lc.reshape(-1, tab.lc.shape[-1]), tab.lc_hi, tab.child_b0, tab.gap_cdf,
-            tab.hk, tab.hc, dur1, rebirth_time, tab.p_boy, tab.gw, tab.gh, tab.gc,
+            tab.hk, tab.hc, dur1, replace_share, wait_cdf, tab.p_boy, tab.gw, tab.gh, tab.gc,
             tab.h_alive_max, max(0, fert_hi - fert_lo + 1),
-            acc_w, acc_m, acc_e, float(inp.frailty_sd), stop, sterile,
+            acc_w, acc_m, acc_e, float(inp.frailty_sd), stop, sterile, int(inp.eligibility_age),
+            int(bool(inp.wide_replacement)),
         )  # fmt: skip
         if progress is not None:
             progress(int(blocks[lo:hi, 2].sum()))
@@ -623,8 +649,8 @@ def tabulate_region(
     m_rows = np.stack([
         men[mk.M_POP], men[mk.M_N1] + men[mk.M_D1], men[mk.M_D1], men[mk.M_WIDE],
         men[mk.M_LOST], men[mk.M_NEW], men[mk.M_FAM_N1], men[mk.M_FAM_D1],
-        men[mk.M_FAM_NEW], men[mk.M_FAM_NEW5], men[mk.M_FAM_NEW10],
-    ]).reshape(11, n_c * n_g, n_y)  # fmt: skip
+        men[mk.M_FAM_NEW], men[mk.M_FAM_NEW5], men[mk.M_FAM_NEW10], men[mk.M_ELIG],
+    ]).reshape(12, n_c * n_g, n_y)  # fmt: skip
     ws, wv = np.zeros((2, w_rows.shape[0], n_y, n_age))
     ms, mv = np.zeros((2, m_rows.shape[0], n_y, n_age))
     mk.tabulate_counts(w_rows, n_women, weight, age0_w, factor[0], ws, wv)
@@ -638,9 +664,18 @@ def tabulate_region(
         var[name] = np.stack([wv[row], mv[row]], axis=1)
     val["population"][:, 1] = np.nan
     var["population"][:, 1] = np.nan
+    # eligibility by the mother's age: mothers by their own age, fathers whose wife is (or,
+    # dead, would be) of the eligibility age
     elig = np.arange(n_age) >= inp.eligibility_age
-    val["eligible_shidu_parents"] = val["shidu_parents_strict"] * elig
-    var["eligible_shidu_parents"] = var["shidu_parents_strict"] * elig
+    val["eligible_shidu_parents"] = np.stack([ws[2] * elig, ms[11]], axis=1)
+    var["eligible_shidu_parents"] = np.stack([wv[2] * elig, mv[11]], axis=1)
+    # mothers by a group of the loss (extra last axis)
+    n_k = mk.N_GROUPS
+    for name, (_, first) in GROUPED_VARIABLES.items():
+        gs, gv = np.zeros((2, n_k, n_y, n_age))
+        mk.tabulate_counts(np.ascontiguousarray(women[first : first + n_k]), n_women, weight,
+                           age0_w, factor[0], gs, gv)  # fmt: skip
+        val[name], var[name] = np.moveaxis(gs, 0, -1), np.moveaxis(gv, 0, -1)
     # families: women's and husbands' counts come from different cells (variances add)
     val["one_child_families"], var["one_child_families"] = ws[6] + ms[6], wv[6] + mv[6]
     val["shidu_families"], var["shidu_families"] = ws[2] + ms[7], wv[2] + mv[7]
@@ -815,10 +850,18 @@ def to_dataset(result: MicroResult, regions: Sequence[str]):
     }
     units = {"mean_age_at_loss": "years", **{n: "children per woman" for n in MEAN_VARIABLES}}
 
+    group_dims = {dim for dim, _ in GROUPED_VARIABLES.values()}
+    coords |= {dim: list(labels) for dim, labels in (
+        ("child_age_at_death", group_labels(LOSS_AGE_EDGES)),
+        ("years_since_loss", group_labels(SINCE_LOSS_EDGES)),
+    ) if dim in group_dims}  # fmt: skip
+
     def dims_of(name: str, ndim: int) -> list[str]:
         base = ["replicate", "region", "year"]
         if name == "mean_age_at_loss":
             return [*base, "sex"]
+        if name in GROUPED_VARIABLES:
+            return [*base, "age", GROUPED_VARIABLES[name][0]]
         return [*base, "sex", "age"] if ndim == 5 else [*base, "age"]
 
     data = {}
@@ -834,7 +877,7 @@ def to_dataset(result: MicroResult, regions: Sequence[str]):
                 attrs={"units": attrs["units"], "method": result.info.get("se_method", "")},
             )  # fmt: skip
     ds = xr.Dataset(data, coords=coords)
-    ds = ds.transpose("replicate", "year", "region", "sex", "age")
+    ds = ds.transpose("replicate", "year", "region", "sex", "age", ...)
     if n_k == 1:
         ds = ds.isel(replicate=0, drop=True)
     ds.attrs.update({"engine": "micro", "seed": result.seed, "scale": result.scale,

@@ -37,8 +37,9 @@ MICRO_VARIABLES: dict[str, dict[str, str]] = {
     },
     "rebirths": {
         "units": "births per year",
-        "long_name": "rebirths",
-        "definition": "births to women whose only child had died, in the step starting in the year",
+        "long_name": "replacement births",
+        "definition": "births to women whose only child had died (strict shidu mothers), in the "
+        "step starting in the year",
     },
     "births": {"units": "births per year", "long_name": "births", "definition": "live births in the step starting in the year"},
     "husband_population": {
@@ -73,7 +74,8 @@ def micro_inputs(
         lam=np.ascontiguousarray(expected.hazards.lam),
         rel=np.ascontiguousarray(parity.rel),
         dur1=np.asarray(parity.dur1, dtype=float),
-        rebirth_time=np.asarray(parity.rebirth_time, dtype=float),
+        replace_share=np.ascontiguousarray(parity.replace_share, dtype=float),
+        wait_pmf=np.asarray(parity.wait_pmf, dtype=float),
         srb=np.asarray(bundle.srb, dtype=float),
         gap_values=np.asarray(parity.gap_values, dtype=np.int64),
         gap_pmf=np.asarray(parity.gap_pmf, dtype=float),

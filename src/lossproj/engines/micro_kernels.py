@@ -60,8 +60,8 @@ import math
 import numba
 import numpy as np
 
+from lossproj.conventions import LOSS_AGE_EDGES, SINCE_LOSS_EDGES
 from lossproj.engines.rng import DRAW_LIMIT, frailty_power, uniform
-from lossproj.rates.bundle import LOSS_AGE_EDGES
 
 # women's quantities (acc_w axis 1)
 W_POP = 0  # alive
@@ -77,7 +77,15 @@ W_SURV2 = 9  # sum of surviving**2
 W_DEAD2 = 10  # sum of (ceb - surviving)**2
 W_NEW5 = 11  # W_NEW whose only child was aged 5+ at the start of the step it died in
 W_NEW10 = 12  # the same, aged 10+
-N_W = 13
+#: Strict shidu women by the child's age at death (4 rows from W_STRICT_G, groups split at
+#: LOSS_AGE_EDGES) and by years since the loss (4 rows from W_STRICT_S, SINCE_LOSS_EDGES); the
+#: same for wide shidu women (the child whose death left her with none).
+N_GROUPS = len(LOSS_AGE_EDGES) + 1
+W_STRICT_G = 13
+W_STRICT_S = W_STRICT_G + N_GROUPS
+W_WIDE_G = W_STRICT_S + N_GROUPS
+W_WIDE_S = W_WIDE_G + N_GROUPS
+N_W = W_WIDE_S + N_GROUPS
 # husbands' quantities (acc_m axis 1); M_FAM_* are families whose wife is dead, husband alive
 M_POP = 0
 M_N1 = 1
@@ -90,12 +98,13 @@ M_FAM_D1 = 7
 M_FAM_NEW = 8  # wife dead, husband alive at t, entered D1 in step t-1 -> t
 M_FAM_NEW5 = 9  # the same, only child aged 5+ at the start of the step it died in
 M_FAM_NEW10 = 10  # the same, aged 10+
-N_M = 11
+M_ELIG = 11  # husband alive, couple in D1, wife aged (or, dead, would be) >= eligibility age
+N_M = 12
 #: Child's age at loss from which W_NEW5 / M_FAM_NEW5 and W_NEW10 / M_FAM_NEW10 count [years].
-LOSS_AGE_5, LOSS_AGE_10 = LOSS_AGE_EDGES
+LOSS_AGE_5, LOSS_AGE_10 = LOSS_AGE_EDGES[:2]
 # events by step year (acc_e axis 1), indexed by the mother's cohort
 E_BIRTHS = 0
-E_REBIRTHS = 1  # births to women in D1
+E_REBIRTHS = 1  # replacement births to women in D1 (one child ever born, dead)
 N_E = 2
 
 #: draw numbers (see module docstring)
@@ -109,6 +118,10 @@ DRAW_FRAILTY = DRAW_LIMIT - 1
 DRAW_STERILE = DRAW_LIMIT - 2
 #: Draw deciding whether she stops after her first child (no next birth while it lives).
 DRAW_STOP = DRAW_LIMIT - 3
+#: Replacement after her ``n``-th loss of every surviving child (n = 0, 1, ...): draw
+#: ``DRAW_REPLACE - 2n`` decides whether she never bears again, ``DRAW_REPLACE - 2n - 1`` the
+#: wait. They count down from below DRAW_STOP and stay above every birth's draws.
+DRAW_REPLACE = DRAW_LIMIT - 4
 DRAWS_PER_BIRTH = 3
 
 _BIG = 1 << 30
@@ -186,25 +199,55 @@ def _couple(acc_w, acc_m, w, qw, qm, ci, gi, lo, hi, c, tdw, tu, tdh, t0, t1):
 
 
 @numba.njit(inline="always")
+def _group(x, edges):
+    """Index of the group of ``x`` among groups split at ``edges`` (increasing)."""
+    g = 0
+    while g < len(edges) and x >= edges[g]:
+        g += 1
+    return g
+
+
+@numba.njit(inline="always")
+def _add_loss_groups(acc_w, w, q_g, q_s, ci, lo, hi, loss, d_loss, c, tdw, t0, t1):
+    """Add a no-surviving-child interval [lo, hi) of a living woman by the child's age at death
+    ``d_loss`` (rows ``q_g + group``) and by whole years since ``loss`` (rows ``q_s + group``)."""
+    lo = max(lo, c)
+    hi = min(hi, tdw)
+    _add_w(acc_w, w, q_g + _group(d_loss, LOSS_AGE_EDGES), ci, lo, hi, t0, t1, 1)
+    start = lo
+    for h in range(len(SINCE_LOSS_EDGES)):
+        end = min(hi, loss + SINCE_LOSS_EDGES[h])
+        _add_w(acc_w, w, q_s + h, ci, start, end, t0, t1, 1)
+        start = max(start, end)
+    _add_w(acc_w, w, q_s + len(SINCE_LOSS_EDGES), ci, start, hi, t0, t1, 1)
+
+
+@numba.njit(inline="always")
 def simulate_woman(
     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
-    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
+    hk, hc, dur1, replace_share, wait_cdf, p_boy, gw, gh, gc, h_alive_max,
     bs, es, acc_w, acc_m, acc_e, frailty_sd, stop, sterile,
 ):  # fmt: skip
     """Simulate woman ``i`` of cohort index ``ci`` and add her counts (see module docstring).
 
-    ``dims = (first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0)`` (a tuple:
-    calls with more than 30 arguments cannot be inlined by numba under Python 3.11);
+    ``dims = (first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0, elig_age,
+    wide)``; ``wide`` (0 or 1) applies the replacement process also to women with two or more
+    children ever born and none surviving (else they keep the hazards of their parity, as in
+    the expected-value engine)
+    (a tuple: calls with more than 30 arguments cannot be inlined by numba under Python 3.11);
     ``t0``/``t1`` are the first and one-past-last reference years of the output window;
     ``bs``/``es`` are scratch arrays for her children's birth cohorts and death reference years;
     ``hk[k, ci, a] = lam[t, a] * rel[k, t]`` at ``t = c + a`` (the cohort's diagonal) and
-    ``hc[k, ci, a]`` its cumulative sum over ages ``< a``.
+    ``hc[k, ci, a]`` its cumulative sum over ages ``< a``; ``replace_share[y, a]`` is the
+    probability that a woman left with no surviving child in the step starting in rate year
+    ``y`` at her age ``a`` would have another birth, ``wait_cdf[s]`` the probability that it
+    comes at most ``s`` years after the first reference date after the loss.
     Survival tables are 2-D:
     ``lw[ci]``, ``lh[ci * G + gi]``, ``lc[sex * NB + bi]``, with guide tables ``gw``, ``gh``,
     ``gc`` of the same rows; ``h_alive_max[ci]`` bounds the chance that her husband (any gap)
     is alive at ``t0``; ``stop`` (by rate year) and ``sterile`` (by cohort index) are shares.
     """
-    first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0 = dims
+    first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0, elig_age, wide = dims
     c = first_cohort + ci
     tu = c + union_age
     # her death: alive on reference dates c .. tdw-1
@@ -237,7 +280,8 @@ def simulate_woman(
         return  # nobody of this couple is alive in the output window
     # births (ages a = t - c) while she is alive at the start of the step
     nd = dur1.shape[0]
-    ns = rebirth_time.shape[0]
+    n_wait = wait_cdf.shape[0]
+    a_rs = replace_share.shape[1] - 1
     a = fert_lo
     a_end = min(fert_hi, tdw - 1 - c, t1 - 1 - c)
     if a_end < a:
@@ -245,15 +289,34 @@ def simulate_woman(
     if sterile[ci] > 0.0 and uniform(key, c, i, DRAW_STERILE) < sterile[ci]:
         return  # sterile: no births, nothing more to count
     nb = 0
+    n_loss = 0
+    e_all = _BIG  # first reference year at which none of her children is alive
     stopped = False
     u_clock = uniform(key, c, i, DRAW_FIRST_BIRTH)
     while a <= a_end:
         born = False
-        in_d1 = False
-        if nb == 1:
-            # N1 while the child is alive at reference c + a, then D1
+        replaced = False
+        if c + a >= e_all and (nb == 1 or (nb >= 2 and wide)):
+            # no surviving child: replacement after loss, its own process (docs/model.md)
+            y_loss = e_all - 1 - year0  # the step in which the last child died
+            rs = replace_share[y_loss, min(e_all - 1 - c, a_rs)]
+            draw = DRAW_REPLACE - 2 * n_loss
+            n_loss += 1
+            if uniform(key, c, i, draw) >= rs:
+                break  # she never bears again
+            uw = uniform(key, c, i, draw - 1)
+            s = 0
+            while s < n_wait - 1 and uw >= wait_cdf[s]:
+                s += 1
+            a = e_all - c + s
+            if a > a_end:
+                break  # dead, past the fertile ages or past the window before the birth
+            born = True
+            replaced = True
+        elif nb == 1:
+            # N1 while the child is alive at reference c + a, then no surviving child
             e_clock = -math.log(1.0 - u_clock)
-            a_n1 = min(a_end, es[0] - c - 1)
+            a_n1 = min(a_end, e_all - c - 1)
             hsum = 0.0
             if stopped:
                 a = max(a, a_n1 + 1)  # no next birth while the child lives
@@ -263,29 +326,25 @@ def simulate_woman(
                     born = True
                     break
                 a += 1
-            if not born:
-                while a <= a_end:
-                    hsum += hk[4, ci, a] * rebirth_time[min(c + a - es[0], ns - 1)]
-                    if hsum > e_clock:
-                        born = True
-                        in_d1 = True
-                        break
-                    a += 1
         else:
-            # P0, P2, P3: hazards of the cohort's diagonal, from the cumulative table
-            # in cumulative-hazard space: exp(-hc) underflows to 0 for the very high
-            # intensities of some provinces before 1970, which would stop the clock
+            # P0, P2, P3 while a child is alive (P0: always): hazards of the cohort's
+            # diagonal, from the cumulative table, in cumulative-hazard space: exp(-hc)
+            # underflows to 0 for the very high intensities of some provinces before 1970,
+            # which would stop the clock
             k = 0 if nb == 0 else (2 if nb == 2 else 3)
+            a_stop = a_end if nb == 0 or not wide else min(a_end, e_all - c - 1)
             thr = hc[k, ci, a] - math.log(1.0 - u_clock)
-            while a <= a_end and hc[k, ci, a + 1] <= thr:
+            while a <= a_stop and hc[k, ci, a + 1] <= thr:
                 a += 1
-            born = a <= a_end
+            born = a <= a_stop
+            if not born and nb == 0:
+                break
         if not born:
-            break
+            continue  # a is past the last surviving child's death: replacement next
         t = c + a
         if t >= t0:
             acc_e[w, E_BIRTHS, ci, t - t0] += 1
-            if in_d1:
+            if replaced and nb == 1:
                 acc_e[w, E_REBIRTHS, ci, t - t0] += 1
         b = t + 1
         draw = DRAW_FIRST_BIRTH + DRAWS_PER_BIRTH * nb
@@ -299,6 +358,8 @@ def simulate_woman(
         bs[nb] = b
         row = sex * lc_hi.shape[0] + bi
         es[nb] = b + first_at_or_below_guided(lc, gc, row, u, lc_hi[bi])
+        # born after the others died (e_all <= t) or not: the latest death ends survival
+        e_all = es[nb] if nb == 0 else max(e_all, es[nb])
         nb += 1
         u_clock = uniform(key, c, i, draw + DRAWS_PER_BIRTH)
         a += 1
@@ -313,14 +374,16 @@ def simulate_woman(
     widower_lo = max(tdw, tu)
     _add_m(acc_m, w, M_FAM_N1, ci, gi, max(b1, widower_lo), min(n1_hi, tdh), t0, t1)
     if e1 < b2:
+        d_loss = max(e1 - 1 - b1, 0)  # the child's age at the start of the step it died in
         _couple(acc_w, acc_m, w, W_D1, M_D1, ci, gi, e1, b2, c, tdw, tu, tdh, t0, t1)
+        _add_loss_groups(acc_w, w, W_STRICT_G, W_STRICT_S, ci, e1, b2, e1, d_loss, c, tdw, t0, t1)
+        _add_m(acc_m, w, M_ELIG, ci, gi, max(e1, c + elig_age, tu), min(b2, tdh), t0, t1)
         _couple(acc_w, acc_m, w, W_NEW, M_NEW, ci, gi, e1, e1 + 1, c, tdw, tu, tdh, t0, t1)
         _add_m(acc_m, w, M_FAM_D1, ci, gi, max(e1, widower_lo), min(b2, tdh), t0, t1)
         # the reference year e1 only: she alive, or she dead and he alive
         w_lo, w_hi = max(e1, c), min(e1 + 1, tdw)
         m_lo, m_hi = max(e1, widower_lo), min(e1 + 1, tdh)
         _add_m(acc_m, w, M_FAM_NEW, ci, gi, m_lo, m_hi, t0, t1)
-        d_loss = max(e1 - 1 - b1, 0)  # the child's age at the start of the step it died in
         if d_loss >= LOSS_AGE_5:
             _add_w(acc_w, w, W_NEW5, ci, w_lo, w_hi, t0, t1, 1)
             _add_m(acc_m, w, M_FAM_NEW5, ci, gi, m_lo, m_hi, t0, t1)
@@ -329,14 +392,18 @@ def simulate_woman(
             _add_m(acc_m, w, M_FAM_NEW10, ci, gi, m_lo, m_hi, t0, t1)
     e_min = e1
     cur = b1  # end of the union of the children's alive intervals seen so far
+    cur_b = b1  # birth of the child whose death ends it
     for j in range(nb):
         if es[j] < e_min:
             e_min = es[j]
         if bs[j] > cur:
             _couple(acc_w, acc_m, w, W_WIDE, M_WIDE, ci, gi, cur, bs[j],
                     c, tdw, tu, tdh, t0, t1)  # fmt: skip
+            _add_loss_groups(acc_w, w, W_WIDE_G, W_WIDE_S, ci, cur, bs[j], cur,
+                             max(cur - 1 - cur_b, 0), c, tdw, t0, t1)  # fmt: skip
         if es[j] > cur:
             cur = es[j]
+            cur_b = bs[j]
         # children are born in order (bs increasing): ceb**2 grows by 2j + 1 at bs[j];
         # surv**2 and dead**2 add 1 per child and 2 per pair alive (dead) together
         _add_w(acc_w, w, W_CEB, ci, bs[j], tdw, t0, t1, 1)
@@ -348,6 +415,8 @@ def simulate_woman(
             _add_w(acc_w, w, W_SURV2, ci, bs[j], min(min(es[j], es[k]), tdw), t0, t1, 2)
             _add_w(acc_w, w, W_DEAD2, ci, max(es[j], es[k]), tdw, t0, t1, 2)
     _couple(acc_w, acc_m, w, W_WIDE, M_WIDE, ci, gi, cur, _BIG, c, tdw, tu, tdh, t0, t1)
+    _add_loss_groups(acc_w, w, W_WIDE_G, W_WIDE_S, ci, cur, _BIG, cur, max(cur - 1 - cur_b, 0),
+                     c, tdw, t0, t1)  # fmt: skip
     _couple(acc_w, acc_m, w, W_LOST, M_LOST, ci, gi, e_min, _BIG, c, tdw, tu, tdh, t0, t1)
 
 
@@ -355,8 +424,8 @@ def simulate_woman(
 def run_blocks(
     blocks, blk_lo, blk_hi, key, first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi,
     lw, lw_hi, lh, lh_hi, lc, lc_hi, child_b0, gap_cdf,
-    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max, max_births,
-    acc_w, acc_m, acc_e, frailty_sd, stop, sterile,
+    hk, hc, dur1, replace_share, wait_cdf, p_boy, gw, gh, gc, h_alive_max, max_births,
+    acc_w, acc_m, acc_e, frailty_sd, stop, sterile, elig_age, wide,
 ):  # fmt: skip
     """Simulate the women of blocks ``blk_lo .. blk_hi-1``, adding into the accumulators.
 
@@ -365,7 +434,7 @@ def run_blocks(
     ...; integer addition makes the totals independent of this assignment.
     """
     n_workers = acc_w.shape[0]
-    dims = (first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0)
+    dims = (first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi, child_b0, elig_age, wide)
     for w in numba.prange(n_workers):
         bs = np.empty(max_births + 1, dtype=np.int64)
         es = np.empty(max_births + 1, dtype=np.int64)
@@ -375,7 +444,7 @@ def run_blocks(
             for i in range(i0, i0 + blocks[k, 2]):
                 simulate_woman(
                     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
-                    hk, hc, dur1, rebirth_time, p_boy, gw, gh, gc, h_alive_max,
+                    hk, hc, dur1, replace_share, wait_cdf, p_boy, gw, gh, gc, h_alive_max,
                     bs, es, acc_w, acc_m, acc_e, frailty_sd, stop, sterile,
                 )  # fmt: skip
 

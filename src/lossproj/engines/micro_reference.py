@@ -18,8 +18,9 @@ import math
 
 import numpy as np
 
+from lossproj.conventions import LOSS_AGE_EDGES, SINCE_LOSS_EDGES
 from lossproj.engines import micro_kernels as mk
-from lossproj.engines.micro import MicroInputs, cumulative_hazard
+from lossproj.engines.micro import MicroInputs, cumulative_hazard, fertile_ages
 from lossproj.engines.rng import DRAW_LIMIT, frailty_power, uniform_np
 
 
@@ -42,6 +43,11 @@ def _death_year(
         if u >= surv:
             return t
     return t_stop + 1
+
+
+def _group(x: int, edges) -> int:
+    """Index of the group of ``x`` among groups split at ``edges``."""
+    return sum(1 for e in edges if x >= e)
 
 
 def _couple_state(births: list[int], deaths: list[int], t: int) -> tuple[bool, bool, bool, bool]:
@@ -84,7 +90,11 @@ def simulate_reference_region(
     events = np.zeros((mk.N_E, n_c, n_y), dtype=np.int64)
     mx, lam, rel = inp.mx[r], inp.lam[r], inp.rel[r]
     m_birth = mx[:, :, 0] if inp.birth_mx is None else inp.birth_mx[r]
-    nd, ns = inp.dur1.size, inp.rebirth_time.size
+    nd = inp.dur1.size
+    wait_cdf = np.cumsum(inp.wait_pmf)
+    wait_cdf[-1] = 1.0
+    replace_share = inp.replace_share[r]
+    fert_lo, fert_hi = fertile_ages(inp)
     stop, sterile = inp.stop_shares(r), inp.sterile_shares(r)
     ages = np.arange(a_max + 1)
 
@@ -124,20 +134,31 @@ def simulate_reference_region(
             clock = -math.log(1.0 - u_clock)
             hsum = 0.0
             start = c  # reference year at which the current clock started
+            n_loss = 0
+            scheduled = None  # step of her replacement birth, once decided
             for t in range(c, min(tdw, t1, c + a_max + 1) if fecund else c):
                 a = t - c
                 y = t - y0
                 nb = len(births)
-                in_d1 = False
-                if nb == 1 and t < deaths[0] and stopped:
+                replaced = False
+                e_all = max(deaths) if births else t1 + a_max + 2
+                if t >= e_all and (nb == 1 or (nb >= 2 and inp.wide_replacement)):
+                    # no surviving child: replacement after loss (docs/model.md)
+                    if scheduled is None:
+                        draw = mk.DRAW_REPLACE - 2 * n_loss
+                        n_loss += 1
+                        rs = replace_share[e_all - 1 - y0, min(e_all - 1 - c, a_max)]
+                        if u[draw] >= rs:
+                            break  # she never bears again
+                        s = int(np.argmax(u[draw - 1] < wait_cdf))
+                        scheduled = e_all + s
+                    due = t == scheduled and fert_lo <= a <= fert_hi
+                    replaced = True
+                elif nb == 1 and stopped:
                     continue  # she stopped after her first child: no birth while it lives
-                if nb == 1 and t < deaths[0]:
+                elif nb == 1:
                     hsum += lam[y, a] * rel[1, y] * inp.dur1[min(t - births[0], nd - 1)]
                     due = hsum > clock
-                elif nb == 1:
-                    hsum += lam[y, a] * rel[4, y] * inp.rebirth_time[min(t - deaths[0], ns - 1)]
-                    due = hsum > clock
-                    in_d1 = True
                 else:  # P0, P2, P3: the hazard summed since the clock started, from the table
                     k = 0 if nb == 0 else (2 if nb == 2 else 3)
                     due = hc[k, a + 1] > hc[k, start - c] + clock
@@ -145,7 +166,7 @@ def simulate_reference_region(
                     continue
                 if t >= t0:
                     events[mk.E_BIRTHS, ci, t - t0] += 1
-                    events[mk.E_REBIRTHS, ci, t - t0] += in_d1
+                    events[mk.E_REBIRTHS, ci, t - t0] += replaced and nb == 1
                 draw = mk.DRAW_FIRST_BIRTH + mk.DRAWS_PER_BIRTH * nb
                 p_boy = inp.srb[y] / (1.0 + inp.srb[y])
                 sex = 1 if u[draw + 1] < p_boy else 0
@@ -161,6 +182,7 @@ def simulate_reference_region(
                 clock = -math.log(1.0 - u_clock)
                 hsum = 0.0
                 start = t + 1
+                scheduled = None
             # count every reference year
             for t in range(t0, t1):
                 yi = t - t0
@@ -171,7 +193,19 @@ def simulate_reference_region(
                 new10 = new and d_loss >= mk.LOSS_AGE_10
                 ceb = sum(1 for b in births if b <= t)
                 surv_n = sum(1 for b, e in zip(births, deaths, strict=True) if b <= t < e)
+                groups = []  # (first row, child's age at death, years since the loss)
+                if d1:
+                    groups.append((mk.W_STRICT_G, mk.W_STRICT_S, d_loss, t - deaths[0]))
+                if wide:
+                    born = [j for j, b in enumerate(births) if b <= t]
+                    e_last = max(deaths[j] for j in born)
+                    j_last = next(j for j in born if deaths[j] == e_last)
+                    groups.append((mk.W_WIDE_G, mk.W_WIDE_S,
+                                   max(e_last - 1 - births[j_last], 0), t - e_last))  # fmt: skip
                 if c <= t < tdw:
+                    for q_g, q_s, d, since in groups:
+                        women[q_g + _group(d, LOSS_AGE_EDGES), ci, yi] += 1
+                        women[q_s + _group(since, SINCE_LOSS_EDGES), ci, yi] += 1
                     for q, flag in ((mk.W_POP, True), (mk.W_N1, n1), (mk.W_D1, d1),
                                     (mk.W_WIDE, wide), (mk.W_LOST, lost), (mk.W_NEW, new),
                                     (mk.W_NEW5, new5), (mk.W_NEW10, new10)):  # fmt: skip
@@ -188,6 +222,7 @@ def simulate_reference_region(
                                     (mk.M_FAM_D1, d1 and t >= tdw),
                                     (mk.M_FAM_NEW, new and t >= tdw),
                                     (mk.M_FAM_NEW5, new5 and t >= tdw),
-                                    (mk.M_FAM_NEW10, new10 and t >= tdw)):  # fmt: skip
+                                    (mk.M_FAM_NEW10, new10 and t >= tdw),
+                                    (mk.M_ELIG, d1 and t - c >= inp.eligibility_age)):  # fmt: skip
                         men[q, ci, gi, yi] += flag
     return women, men, events

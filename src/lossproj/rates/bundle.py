@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lossproj.conventions import FERT_MAX as FERT_MAX  # re-exported: the grid's conventions
+from lossproj.conventions import FERT_MIN as FERT_MIN
+from lossproj.conventions import LOSS_AGE_EDGES as LOSS_AGE_EDGES
+from lossproj.conventions import SINCE_LOSS_EDGES as SINCE_LOSS_EDGES
+from lossproj.conventions import WAIT_MAX
+from lossproj.conventions import group_labels as group_labels
+
 #: Highest single age followed internally; ages >= 100 use the age-100 rates and are pooled
 #: into the open group 100+ on output.
 A_MAX = 110
 #: Highest age reported (open group).
 A_OUT = 100
-#: Youngest and oldest ages at which a woman can give birth.
-FERT_MIN, FERT_MAX = 15, 49
-#: Lower bounds of the child's-age-at-loss groups after the first [years]: groups 0–4, 5–9,
-#: 10+, the age windows of the published only-child death counts (VALIDATION V1, V2). The
-#: child's age at loss is its age at the start of the step it dies in (0 for a newborn dying
-#: before its first reference date); the ``new_shidu_families_child_*`` outputs cumulate them.
-LOSS_AGE_EDGES = (5, 10)
 SEXES = ("female", "male")
 
 
@@ -135,15 +135,20 @@ class ParityModel:
 
     Attributes
     ----------
-    rel : ndarray [R, 5, Y] — relative levels of the birth hazard by transition
-        (0 childless = 1, 1 one child alive → 2nd, 2 two → 3rd, 3 three+ → more,
-        4 rebirth after the only child's death) [dimensionless]
+    rel : ndarray [R, 4, Y] — relative levels of the birth hazard by transition
+        (0 childless = 1, 1 one child alive → 2nd, 2 two → 3rd, 3 three+ → more) [dimensionless]
     dur1 : ndarray [D] — multiplier of transition 1 by the living child's age [dimensionless]
-    rebirth_time : ndarray [S] — multiplier of transition 4 by whole years since the loss
+    replace_share : ndarray [R, Y, A_MAX+1] — probability that a woman whose surviving
+        children fall to zero in the step starting in year ``y`` at her age ``a`` is one who
+        would have another birth; the others never bear again (docs/model.md, "Replacement
+        after loss") [probability]
+    wait_pmf : ndarray [K] — probability that the replacement birth falls in the step starting
+        ``s = 0, 1, ..., K−1`` whole years after the first reference date after the loss (if
+        the mother lives and is at most ``FERT_MAX``); sums to 1 [probability]
     union_age : int — wife's age at which the couple is formed [years]
     gap_values : ndarray [G] int — husband's age minus wife's age [years]
     gap_pmf : ndarray [G] — probability of each gap
-    eligibility_age : int — age from which a strict shidu parent is eligible [years]
+    eligibility_age : int — mother's age from which a strict shidu couple is eligible [years]
     stop : ndarray [R, Y] — share of first births in the step starting in the year after which
         the mother stops: no next birth while the child lives, replacement after its death as
         for every mother [share]; default 0
@@ -153,7 +158,8 @@ class ParityModel:
 
     rel: np.ndarray
     dur1: np.ndarray
-    rebirth_time: np.ndarray
+    replace_share: np.ndarray
+    wait_pmf: np.ndarray
     union_age: int
     gap_values: np.ndarray
     gap_pmf: np.ndarray
@@ -162,8 +168,8 @@ class ParityModel:
     sterile: np.ndarray | None = None
 
     def __post_init__(self):
-        if self.rel.ndim != 3 or self.rel.shape[1] != 5:
-            raise ValueError(f"ParityModel.rel must have shape [R, 5, Y]; got {self.rel.shape}")
+        if self.rel.ndim != 3 or self.rel.shape[1] != 4:
+            raise ValueError(f"ParityModel.rel must have shape [R, 4, Y]; got {self.rel.shape}")
         shape = (self.rel.shape[0], self.rel.shape[2])
         for name in ("stop", "sterile"):
             arr = getattr(self, name)
@@ -171,7 +177,21 @@ class ParityModel:
             if arr.shape != shape or not np.all((arr >= 0.0) & (arr <= 1.0)):
                 raise ValueError(f"ParityModel.{name} must be shares in [0, 1] of shape [R, Y] = {shape}")
             object.__setattr__(self, name, arr)
-        for name in ("rel", "dur1", "rebirth_time", "gap_pmf"):
+        rs = np.asarray(self.replace_share, dtype=float)
+        if rs.shape != (*shape, A_MAX + 1) or not np.all((rs >= 0.0) & (rs <= 1.0)):
+            raise ValueError(
+                f"ParityModel.replace_share must be probabilities in [0, 1] of shape [R, Y, A_MAX+1] = "
+                f"{(*shape, A_MAX + 1)}; got shape {rs.shape}"
+            )
+        object.__setattr__(self, "replace_share", rs)
+        pmf = np.asarray(self.wait_pmf, dtype=float)
+        if pmf.ndim != 1 or not 1 <= pmf.size <= WAIT_MAX or np.any(pmf < 0) or abs(pmf.sum() - 1.0) > 1e-9:
+            raise ValueError(
+                f"ParityModel.wait_pmf must be 1 to {WAIT_MAX} probabilities >= 0 summing to 1; "
+                f"got {pmf.tolist()}"
+            )
+        object.__setattr__(self, "wait_pmf", pmf)
+        for name in ("rel", "dur1", "gap_pmf"):
             arr = getattr(self, name)
             if not np.all(np.isfinite(arr)) or np.any(arr < 0):
                 raise ValueError(f"ParityModel.{name} must be finite and >= 0")
@@ -179,3 +199,33 @@ class ParityModel:
             raise ValueError(f"spouse age-gap probabilities sum to {self.gap_pmf.sum()}, not 1")
         if self.gap_values.shape != self.gap_pmf.shape:
             raise ValueError("spouse age-gap values and probabilities differ in length")
+
+    @property
+    def wait_hazard(self) -> np.ndarray:
+        """Conditional probability of the replacement birth ``s`` years after the loss: [K]."""
+        return wait_hazard(self.wait_pmf)
+
+
+def wait_hazard(wait_pmf: np.ndarray) -> np.ndarray:
+    """Discrete hazard ``h_s = p_s / (1 − Σ_{j<s} p_j)`` of a waiting-time distribution.
+
+    Parameters
+    ----------
+    wait_pmf : ndarray [K] — probabilities of a wait of ``s = 0 .. K−1`` whole years, summing
+        to 1 [probability]
+
+    Returns
+    -------
+    ndarray [K] — in [0, 1]; the last value is 1 (whatever the rounding of the sum)
+
+    Examples
+    --------
+    >>> wait_hazard(np.array([0.5, 0.25, 0.25])).tolist()
+    [0.5, 0.5, 1.0]
+    """
+    pmf = np.asarray(wait_pmf, dtype=float)
+    left = 1.0 - np.concatenate([[0.0], np.cumsum(pmf)[:-1]])
+    h = np.divide(pmf, left, out=np.ones_like(pmf), where=left > 1e-12)
+    h = np.clip(h, 0.0, 1.0)
+    h[-1] = 1.0
+    return h
