@@ -13,7 +13,7 @@ import xarray as xr
 import lossproj
 from lossproj import aggregate, data, scenarios
 from lossproj.engines.expected import project_expected
-from lossproj.errors import LossprojWarning
+from lossproj.errors import ConfigError, LossprojWarning
 from lossproj.rates import assemble
 from lossproj.rates.bundle import A_OUT, RateBundle
 
@@ -124,7 +124,7 @@ def _run_with_dask(configs: Sequence, scheduler: str) -> list[xr.Dataset]:
     try:
         import dask
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-        raise ValueError("running with Dask needs the 'dask' extra: pip install 'lossproj[dask]'") from exc
+        raise ConfigError("running with Dask needs the 'dask' extra: pip install 'lossproj[dask]'") from exc
     if scheduler in ("local", "processes", "threads", "synchronous"):
         tasks = [dask.delayed(run_scenario)(c) for c in configs]
         mode = "processes" if scheduler == "local" else scheduler
@@ -154,11 +154,11 @@ def project(
     microsimulation ensembles) and run metadata in ``attrs``.
     """
     if not configs:
-        raise ValueError("no scenario to run")
+        raise ConfigError("no scenario to run")
     names = [c.name for c in configs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ValueError(f"scenario names must differ; repeated: {', '.join(dupes)}")
+        raise ConfigError(f"scenario names must differ; repeated: {', '.join(dupes)}")
     if scheduler is None:
         parts = [run_scenario(c, progress=progress) for c in configs]
     else:

@@ -1,41 +1,73 @@
 """The ``lossproj`` command line: a thin click layer over the Python API.
 
-User errors (a bad config, a bad data table, an existing output directory, a bad option value)
-print a one-paragraph message and exit with status 2, without a traceback.
+User errors (a :class:`~lossproj.errors.LossprojError`: a bad config, data table, option value or
+output directory) and operating-system errors (a full disk, a read-only folder) print one
+message and exit with status 2, without a traceback. Anything else is a bug in lossproj: it
+keeps its traceback, followed by a line saying how to report it, and exits with status 1.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import click
 
 from lossproj import __version__
 from lossproj.config import ENGINES, load_config, load_configs, override, packaged_config
-from lossproj.errors import ConfigError, DataError
+from lossproj.errors import LossprojError
 
 logger = logging.getLogger(__name__)
 
 #: Exceptions reported as user errors (message, exit status 2, no traceback).
-USER_ERRORS = (ConfigError, DataError, FileExistsError, FileNotFoundError, ValueError)
+USER_ERRORS = (LossprojError, OSError)
 
 #: Exit status of a user error.
 USER_ERROR_EXIT = 2
+#: Exit status of an internal error (a bug in lossproj; the traceback is printed).
+INTERNAL_ERROR_EXIT = 1
+
+#: What to do with an internal error.
+REPORT_BUG = ("This is a bug in lossproj {version}, not a problem with your input: please report "
+              "it on the project's issue tracker with the command and the traceback above.")
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an operating-system error: the cause and the path it concerns.
+
+    >>> os_error_message(OSError(28, "No space left on device", "out/projection.nc"))
+    'no space left on device: out/projection.nc'
+    """
+    if isinstance(exc, LossprojError) or exc.errno is None:
+        return str(exc)
+    cause = (exc.strerror or errno.errorcode.get(exc.errno, str(exc.errno)))
+    cause = cause[:1].lower() + cause[1:]
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    return f"{cause}: {paths}" if paths else cause
 
 
 class _LossprojGroup(click.Group):
-    """A click group that turns user errors into clean messages."""
+    """A click group that turns user errors into one message and keeps bugs' tracebacks."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise
         except USER_ERRORS as exc:
-            click.echo(f"Error: {exc}", err=True)
+            message = os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+            click.echo(f"Error: {message}", err=True)
             ctx.exit(USER_ERROR_EXIT)
+        except Exception:  # a bug: keep the traceback, say how to report it
+            click.echo(traceback.format_exc(), err=True, nl=False)
+            click.echo(REPORT_BUG.format(version=__version__), err=True)
+            ctx.exit(INTERNAL_ERROR_EXIT)
 
 
 def _api():

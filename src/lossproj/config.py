@@ -83,6 +83,10 @@ YEAR_LIMITS: dict[str, YearLimits] = {
 #: Oldest single age of the model grid (100 = 100+) [years].
 AGE_MAX = 100
 
+#: Largest root seed: ``numpy.random.SeedSequence`` entropy of 64 bits.
+SEED_MAX = 2**64 - 1
+SEED_ALLOWED = f"a seed must be an integer in 0..{SEED_MAX} (2^64 - 1)"
+
 
 # --------------------------------------------------------------------------------------------
 # Frozen configuration objects
@@ -523,6 +527,14 @@ class _Problems:
         self.origins: dict[str, Path] = {}
         self.provenance: dict[str, tuple[str, str]] = {}
         self.default_file: Path | None = None
+        #: A file could not be read or its bases not resolved: the merged table is incomplete,
+        #: so keys it lacks are not reported as missing (they would be false alarms).
+        self.incomplete = False
+
+    def fatal(self, message: str) -> None:
+        """Record a problem that leaves the merged table incomplete (unreadable file, bad base)."""
+        self.items.append(message)
+        self.incomplete = True
 
     def origin(self, path: str) -> Path | None:
         best, best_len = None, -1
@@ -553,14 +565,35 @@ _MISSING = object()
 # --------------------------------------------------------------------------------------------
 
 
+#: Byte-order marks and the encodings they announce (TOML files must be UTF-8 without one).
+_BOMS = ((b"\xef\xbb\xbf", "UTF-8"), (b"\xff\xfe", "UTF-16 (little-endian)"),
+         (b"\xfe\xff", "UTF-16 (big-endian)"))
+
+
 def _read_toml(path: Path, problems: _Problems) -> dict | None:
+    """The TOML table of ``path``; ``None`` (and one problem naming the file) if unreadable."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        problems.items.append(f"{path}: not valid TOML: {exc}")
+        raw = path.read_bytes()
     except OSError as exc:
-        problems.items.append(f"{path}: cannot be read: {exc.strerror or exc}")
+        problems.fatal(f"{path}: cannot be read: {exc.strerror or exc}")
+        return None
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            problems.fatal(f"{path}: starts with a {encoding} byte-order mark (BOM); scenario "
+                           "files must be UTF-8 without a BOM (in most editors: save with "
+                           "encoding 'UTF-8', not 'UTF-8 with BOM' or 'Unicode')")
+            return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.fatal(f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text; "
+                       "scenario files must be saved as UTF-8 (is it Latin-1, GBK or UTF-16?)")
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.fatal(f"{path}: not valid TOML: {exc}")
     return None
 
 
@@ -612,6 +645,16 @@ def _is_quantity(value: Any) -> bool:
     return isinstance(value, dict) and "value" in value and set(value) <= set(_QUANTITY_KEYS)
 
 
+def _close_to(key: str, name: str) -> bool:
+    return bool(difflib.get_close_matches(key, [name], n=1, cutoff=0.6))
+
+
+def _looks_like_quantity(table: dict) -> bool:
+    """A table meant as ``{value, unit, source}``: one of those keys or a near miss of one."""
+    return any(k in _QUANTITY_KEYS or any(_close_to(k, q) for q in _QUANTITY_KEYS)
+               for k in table)
+
+
 def _merge(base: dict, over: dict, problems: _Problems, file: Path, prefix: str = "") -> dict:
     out = dict(base)
     for key, value in over.items():
@@ -644,14 +687,21 @@ def _resolve(path: Path, stack: tuple[Path, ...], problems: _Problems) -> tuple[
         if not isinstance(base_value, str):
             problems.add("base", base_value, "must be a file name (string), relative to this file",
                          file=path)
+            problems.incomplete = True
         else:
             base_path = (path.parent / base_value).resolve()
             if base_path in stack or base_path == path:
                 cycle = " -> ".join(str(p) for p in (*stack, path, base_path))
                 problems.add("base", base_value, f"bases form a cycle: {cycle}", file=path)
+                problems.incomplete = True
             elif not base_path.is_file():
-                problems.add("base", base_value, f"base file {base_path} does not exist",
+                known = sorted(p.name for p in base_path.parent.glob("*.toml")
+                               if p.resolve() != path) if base_path.parent.is_dir() else []
+                close = difflib.get_close_matches(base_path.name, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.add("base", base_value, f"base file {base_path} does not exist{hint}",
                              file=path)
+                problems.incomplete = True
             else:
                 merged, chain = _resolve(base_path, (*stack, path), problems)
                 chain = [base_path, *chain]
@@ -692,9 +742,15 @@ class _Reader:
     def unwrap(self, raw: Any, path: str, unit: str | None) -> Any:
         """Value of a plain number or a ``{value, unit, source}`` table."""
         if not _is_quantity(raw):
-            if isinstance(raw, dict) and set(raw) & set(_QUANTITY_KEYS):
-                self.problems.add(path, raw, "a quantity table needs `value` (and may have "
-                                  "`unit`, `source`)")
+            if isinstance(raw, dict) and _looks_like_quantity(raw):
+                unknown = [k for k in raw if k not in _QUANTITY_KEYS]
+                for key in unknown:
+                    self.problems.add(f"{path}.{key}", raw[key], _suggest(key, _QUANTITY_KEYS)
+                                      .replace("unknown key", "unknown key in a {value, unit, "
+                                               "source} table"))
+                if "value" not in raw and not any(_close_to(k, "value") for k in unknown):
+                    self.problems.add(path, raw, "a quantity table needs `value` (and may have "
+                                      "`unit`, `source`)")
                 return _MISSING
             return raw
         given_unit = raw.get("unit", "")
@@ -817,8 +873,8 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
                      allowed="the sampling fraction must satisfy 0 < scale <= 1")
     replicates = r.number(r.get("run", "replicates"), "run.replicates", integer=True, lo=1,
                           allowed="must be an integer >= 1")
-    seed = r.number(r.get("run", "seed"), "run.seed", integer=True, lo=0,
-                    allowed="must be a non-negative integer")
+    seed = r.number(r.get("run", "seed"), "run.seed", integer=True, lo=0, hi=SEED_MAX,
+                    allowed=SEED_ALLOWED)
     block_size = r.number(r.get("run", "block_size"), "run.block_size", integer=True, lo=1,
                           allowed="must be an integer >= 1")
 
@@ -1202,6 +1258,8 @@ def _load(path: Path) -> tuple[ScenarioConfig | None, _Problems]:
     path = path.resolve()
     problems.default_file = path
     table, chain = _resolve(path, (), problems)
+    if problems.incomplete:  # one message per real problem: no cascade of "missing" keys
+        return None, problems
     root = chain[-1] if chain else path
     config = _parse(table, problems, root, path, chain, default_name=path.stem)
     return config, problems
@@ -1295,8 +1353,8 @@ def override(config: ScenarioConfig, **options: Any) -> ScenarioConfig:
         checked["replicates"] = r.number(given["replicates"], "replicates", integer=True, lo=1,
                                          allowed="must be an integer >= 1")
     if "seed" in given:
-        checked["seed"] = r.number(given["seed"], "seed", integer=True, lo=0,
-                                   allowed="must be a non-negative integer")
+        checked["seed"] = r.number(given["seed"], "seed", integer=True, lo=0, hi=SEED_MAX,
+                                   allowed=SEED_ALLOWED)
     if problems.items:
         raise ConfigError(problems.message(f"command-line options for {config.name!r}"))
     return dataclasses.replace(config, run=dataclasses.replace(config.run, **checked))

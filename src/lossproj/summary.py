@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from lossproj.errors import ConfigError
 from lossproj.regions import NATIONAL, closest_names
 
 #: Lower edges of the parent age groups used in tables [years of age]; the last is open.
@@ -68,7 +69,7 @@ def check_year(ds: xr.Dataset, year: int | None) -> int:
     if year is None:
         return int(years[-1])
     if year not in years:
-        raise ValueError(f"year {year} is not in the result; it has years {int(years[0])}.."
+        raise ConfigError(f"year {year} is not in the result; it has years {int(years[0])}.."
                          f"{int(years[-1])}")
     return int(year)
 
@@ -80,7 +81,7 @@ def check_region(ds: xr.Dataset, region: str) -> str:
         return region
     hint = closest_names(region, names)
     extra = f"did you mean {', '.join(repr(h) for h in hint)}? " if hint else ""
-    raise ValueError(f"region {region!r} is not in the result; {extra}regions: {', '.join(names)}")
+    raise ConfigError(f"region {region!r} is not in the result; {extra}regions: {', '.join(names)}")
 
 
 def check_scenario(ds: xr.Dataset, scenario: str | None) -> list[str]:
@@ -89,7 +90,7 @@ def check_scenario(ds: xr.Dataset, scenario: str | None) -> list[str]:
     if scenario is None:
         return names
     if scenario not in names:
-        raise ValueError(f"scenario {scenario!r} is not in the result; scenarios: "
+        raise ConfigError(f"scenario {scenario!r} is not in the result; scenarios: "
                          f"{', '.join(names)}")
     return [scenario]
 
@@ -123,14 +124,14 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
         Counts [persons; ``allowance_cost`` in RMB per year].
     """
     if by not in ("region", "age_group"):
-        raise ValueError(f"unknown summary {by!r}; allowed: 'region', 'age_group'")
+        raise ConfigError(f"unknown summary {by!r}; allowed: 'region', 'age_group'")
     ds = replicate_mean(ds)
     year = check_year(ds, year)
     scenarios = check_scenario(ds, scenario)
     names = variables if variables is not None else count_variables(ds)
     unknown = [n for n in names if n not in ds.data_vars]
     if unknown:
-        raise ValueError(f"unknown variable(s) {', '.join(unknown)}; the result has "
+        raise ConfigError(f"unknown variable(s) {', '.join(unknown)}; the result has "
                          f"{', '.join(map(str, ds.data_vars))}")
     sub = ds[names].sel(year=year, scenario=scenarios)
     if by == "region":

@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from lossproj.config import load_validation_targets
+from lossproj.errors import ConfigError
 from lossproj.summary import replicate_mean
 
 COLUMNS = ("id", "kind", "figure", "year", "geography", "published", "unit", "model", "ratio",
@@ -30,7 +31,7 @@ def _pick_scenario(ds: xr.Dataset, scenario: str | None) -> str:
     if scenario is None:
         return "baseline" if "baseline" in names else names[0]
     if scenario not in names:
-        raise ValueError(f"scenario {scenario!r} is not in the result; scenarios: "
+        raise ConfigError(f"scenario {scenario!r} is not in the result; scenarios: "
                          f"{', '.join(names)}")
     return scenario
 
@@ -67,7 +68,7 @@ def model_value(ds: xr.Dataset, spec: Mapping[str, Any]) -> tuple[float | None, 
                       f"{first}..{last}")
     statistic = spec.get("statistic", "sum")
     if statistic not in STATISTICS:
-        raise ValueError(f"validation target statistic {statistic!r}; allowed: "
+        raise ConfigError(f"validation target statistic {statistic!r}; allowed: "
                          f"{', '.join(STATISTICS)}")
     ages = slice(int(spec.get("age_min", 0)), int(spec.get("age_max", 100)))
     da = ds[name].sel(region=region, year=years, age=ages)
@@ -83,7 +84,7 @@ def model_value(ds: xr.Dataset, spec: Mapping[str, Any]) -> tuple[float | None, 
     else:
         per_year = da.sum("age")
     if statistic == "sum" and per_year.sizes["year"] != 1:
-        raise ValueError(f"validation target statistic 'sum' needs one year, got {first}..{last}")
+        raise ConfigError(f"validation target statistic 'sum' needs one year, got {first}..{last}")
     return float(per_year.mean("year")), ""
 
 
