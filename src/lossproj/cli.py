@@ -132,34 +132,41 @@ def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: flo
         replicates: int | None, seed: int | None, force: bool, no_figures: bool,
         dask_scheduler: str | None) -> None:
     """Run one or more scenario files; several files give one Dataset along `scenario`."""
-    from lossproj.outputs import check_out_dir, write_results
+    from lossproj.outputs import check_out_dir
 
     t0 = time.perf_counter()
     loaded = [override(c, engine=engine, scale=scale, replicates=replicates, seed=seed)
               for c in load_configs(configs)]
-    check_out_dir(out_dir, force=force)
-    t1 = time.perf_counter()
-    progress = _Progress()
-    try:
-        if dask_scheduler is None:
-            ds = _api().project(loaded, progress=progress)
-        else:
-            ds = _api().project(loaded, scheduler=dask_scheduler)
-    finally:
-        progress.close()
-    t2 = time.perf_counter()
+    with check_out_dir(out_dir, force=force) as claim:
+        t1 = time.perf_counter()
+        progress = _Progress()
+        try:
+            if dask_scheduler is None:
+                ds = _api().project(loaded, progress=progress)
+            else:
+                ds = _api().project(loaded, scheduler=dask_scheduler)
+        finally:
+            progress.close()
+        t2 = time.perf_counter()
+        _write(ds, loaded, configs, out_dir, claim, no_figures=no_figures, t=(t0, t1, t2),
+               overrides={"engine": engine, "scale": scale, "replicates": replicates,
+                          "seed": seed, "dask": dask_scheduler})
+
+
+def _write(ds, loaded, configs, out_dir, claim, *, no_figures, t, overrides) -> None:
+    """Write a run's files into its claimed output directory and list them."""
+    from lossproj.outputs import write_results
+
+    t0, t1, t2 = t
     excel = any(c.outputs.excel for c in loaded)
     figures = any(c.outputs.figures for c in loaded) and not no_figures
     run_info = {
         "command": ["lossproj", "run", *map(str, configs)],
-        "overrides": {k: v for k, v in (("engine", engine), ("scale", scale),
-                                        ("replicates", replicates), ("seed", seed),
-                                        ("dask", dask_scheduler))
-                      if v is not None},
+        "overrides": {k: v for k, v in overrides.items() if v is not None},
         "timings": {"load_configs_s": round(t1 - t0, 3), "project_s": round(t2 - t1, 3)},
     }
-    files = write_results(ds, out_dir, force=force, excel=excel, figures=figures,
-                          run_info=run_info)
+    files = write_results(ds, out_dir, excel=excel, figures=figures, run_info=run_info,
+                          claim=claim)
     click.echo(f"Scenarios {', '.join(c.name for c in loaded)}: wrote {len(files)} files to "
                f"{out_dir} in {time.perf_counter() - t0:.1f} s")
     for path in files:
