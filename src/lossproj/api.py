@@ -107,6 +107,7 @@ def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
             "rates_bundle": bundle.name,
             "assumptions": json.dumps(list(bundle.assumptions), ensure_ascii=False),
             "fertility_solve_shortfall_births": float(res.shortfall.sum()),
+            "parity_parameters": json.dumps(scenarios.resolved_parity(config)),
             "timings_s": json.dumps(
                 {"rates": t_rates - t0, "engine": t_engine - t_rates}
             ),

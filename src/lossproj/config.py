@@ -242,18 +242,22 @@ class PolicyEra:
     sterile : float
         Share of the women reaching age 15 in the era who never bear a child [share];
         default 0.
+
+    ``second``, ``third``, ``fourth_plus``, ``stop_after_first`` and ``sterile`` may instead be
+    ``"calibrated"``: the value fitted for this era in ``data/parity_calibration.csv``
+    (``lossproj.scenarios.resolved_parity`` resolves them).
     """
 
     name: str
     first_year: int
     last_year: int
-    second: float
-    third: float
-    fourth_plus: float
+    second: float | str
+    third: float | str
+    fourth_plus: float | str
     rebirth: float
     source: str = ""
-    stop_after_first: float = 0.0
-    sterile: float = 0.0
+    stop_after_first: float | str = 0.0
+    sterile: float | str = 0.0
 
 
 @dataclass(frozen=True)
@@ -1111,12 +1115,13 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
                       unit="year")
         ly = r.number(item.get("last_year", _MISSING), f"{p}.last_year", integer=True,
                       unit="year")
-        levels = [r.number(item.get(k, _MISSING), f"{p}.{k}", lo=0, unit=_ERA_UNIT,
-                           allowed="a relative level must be >= 0 (childless women = 1)")
+        levels = [_era_value(r, item.get(k, _MISSING), f"{p}.{k}", calibrated=k != "rebirth",
+                             lo=0, unit=_ERA_UNIT,
+                             allowed="a relative level must be >= 0 (childless women = 1)")
                   for k in ("second", "third", "fourth_plus", "rebirth")]
         source = r.string(item.get("source", ""), f"{p}.source")
-        shares = [r.number(item.get(k, 0.0), f"{p}.{k}", lo=0, hi=1, unit="share",
-                           allowed="a share must be in 0..1")
+        shares = [_era_value(r, item.get(k, 0.0), f"{p}.{k}", calibrated=True, lo=0, hi=1,
+                             unit="share", allowed="a share must be in 0..1")
                   for k in ("stop_after_first", "sterile")]
         if _all_present(fy, ly) and fy > ly:
             r.problems.add(f"{p}.first_year", fy, f"must not be after last_year = {ly}")
@@ -1151,6 +1156,24 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
     if dupes or gaps:
         return _MISSING
     return tuple(ordered)
+
+
+#: An era value taken from the packaged parity calibration (``data/parity_calibration.csv``).
+CALIBRATED = "calibrated"
+
+
+def _era_value(r: _Reader, raw: Any, path: str, *, calibrated: bool, allowed: str,
+               **bounds: Any) -> Any:
+    """An era's number, or ``"calibrated"`` where the calibration fits that key."""
+    if calibrated and raw == CALIBRATED:
+        return CALIBRATED
+    if calibrated and isinstance(raw, str):
+        close = difflib.get_close_matches(raw, [CALIBRATED], n=1, cutoff=0.6)
+        hint = 'did you mean "calibrated"? ' if close else ""
+        r.problems.add(path, raw, f'{hint}a number or "calibrated" (the packaged fit)')
+        return _MISSING
+    return r.number(raw, path, allowed=allowed + (' or "calibrated"' if calibrated else ""),
+                    **bounds)
 
 
 def _parse_province_multipliers(r: _Reader, raw: Any) -> Any:

@@ -12,6 +12,8 @@ attributes.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import itertools
@@ -636,8 +638,30 @@ def validate_frame(raw: pd.DataFrame, schema: TableSchema, fname: str | None = N
     return df, problems
 
 
+#: The data directory of the current run (:func:`using_data_dir`); ``None``: the packaged one.
+_ACTIVE_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "lossproj_data_dir", default=None)
+
+
+def active_data_dir() -> Path:
+    """The directory tables are read from: the one of :func:`using_data_dir`, else ``data/``."""
+    active = _ACTIVE_DIR.get()
+    return active if active is not None else packaged_data_dir()
+
+
+@contextlib.contextmanager
+def using_data_dir(data_dir: Path | str | None):
+    """Read every table from ``data_dir`` inside the ``with`` block (``None``: the packaged
+    ``data/``); used by ``lossproj run --data-dir``."""
+    token = _ACTIVE_DIR.set(Path(data_dir).resolve() if data_dir is not None else None)
+    try:
+        yield
+    finally:
+        _ACTIVE_DIR.reset(token)
+
+
 def _resolve_dir(data_dir: Path | str | None) -> Path:
-    return Path(data_dir) if data_dir is not None else packaged_data_dir()
+    return Path(data_dir) if data_dir is not None else active_data_dir()
 
 
 def _read_text(path: Path, fname: str) -> pd.DataFrame:
