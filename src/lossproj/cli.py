@@ -20,7 +20,7 @@ import click
 
 from lossproj import __version__
 from lossproj.config import ENGINES, load_config, load_configs, override, packaged_config
-from lossproj.errors import LossprojError
+from lossproj.errors import DataError, LossprojError
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ USER_ERRORS = (LossprojError, OSError)
 USER_ERROR_EXIT = 2
 #: Exit status of an internal error (a bug in lossproj; the traceback is printed).
 INTERNAL_ERROR_EXIT = 1
+
+#: How tables show a missing value (NaN in a result).
+MISSING = "missing"
 
 #: What to do with an internal error.
 REPORT_BUG = ("This is a bug in lossproj {version}, not a problem with your input: please report "
@@ -128,29 +131,38 @@ def main(verbose: int) -> None:
 @click.option("--dask", "dask_scheduler", default=None, metavar="local|ADDRESS",
               help="Run the scenarios as Dask tasks: 'local' (a local process pool) or the "
               "address of a dask.distributed scheduler (needs the [dask] extra).")
+@click.option("--dask-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Seconds to wait for a --dask scheduler address.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Read the data tables from DIR instead of the packaged data/ (every table "
+              "is checked in full first; `lossproj data check --data-dir DIR`).")
 def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: float | None,
         replicates: int | None, seed: int | None, force: bool, no_figures: bool,
-        dask_scheduler: str | None) -> None:
+        dask_scheduler: str | None, dask_timeout: float, data_dir: Path | None) -> None:
     """Run one or more scenario files; several files give one Dataset along `scenario`."""
     from lossproj.outputs import check_out_dir
 
     t0 = time.perf_counter()
     loaded = [override(c, engine=engine, scale=scale, replicates=replicates, seed=seed)
               for c in load_configs(configs)]
+    if data_dir is not None and not data_dir.is_dir():
+        raise DataError(f"--data-dir {data_dir} is not a directory")
     with check_out_dir(out_dir, force=force) as claim:
         t1 = time.perf_counter()
         progress = _Progress()
         try:
             if dask_scheduler is None:
-                ds = _api().project(loaded, progress=progress)
+                ds = _api().project(loaded, progress=progress, data_dir=data_dir)
             else:
-                ds = _api().project(loaded, scheduler=dask_scheduler)
+                ds = _api().project(loaded, scheduler=dask_scheduler, data_dir=data_dir,
+                                    dask_timeout=dask_timeout)
         finally:
             progress.close()
         t2 = time.perf_counter()
         _write(ds, loaded, configs, out_dir, claim, no_figures=no_figures, t=(t0, t1, t2),
                overrides={"engine": engine, "scale": scale, "replicates": replicates,
-                          "seed": seed, "dask": dask_scheduler})
+                          "seed": seed, "dask": dask_scheduler,
+                          "data_dir": str(data_dir) if data_dir is not None else None})
 
 
 def _write(ds, loaded, configs, out_dir, claim, *, no_figures, t, overrides) -> None:
@@ -216,8 +228,8 @@ def summary(result: Path, by: str, year: int | None, scenario: str | None, regio
     click.echo(f"Year {year}; persons (allowance_cost in RMB per year); summed over sex and "
                f"{'age' if by == 'region' else 'single ages within each group'}.")
     with _pandas_wide():
-        click.echo(table.to_string(float_format=lambda v: f"{v:,.0f}" if abs(v) >= 100
-                                   else f"{v:.3g}"))
+        click.echo(table.to_string(na_rep=MISSING, float_format=lambda v: MISSING if v != v
+                                   else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"))
 
 
 def _pandas_wide():

@@ -991,6 +991,26 @@ def _population_sums(df: pd.DataFrame, fname: str) -> list[str]:
     ]
 
 
+#: National totals a population table may hold, per census or estimate year [persons]: China's
+#: population lay between 0.5 and 1.6 billion from 1950 on; a table in thousands (or in
+#: millions) falls outside.
+NATIONAL_POPULATION_RANGE = (5e8, 1.6e9)
+
+
+def _population_magnitude(year_col: str, national_only: bool) -> Callable[[pd.DataFrame, str], list[str]]:
+    """National totals per year within :data:`NATIONAL_POPULATION_RANGE` (persons, not thousands)."""
+    def check(df: pd.DataFrame, fname: str) -> list[str]:
+        rows = df if national_only else df[df["region"] == regions.NATIONAL]
+        totals = rows.groupby(year_col)["population"].sum()
+        lo, hi = NATIONAL_POPULATION_RANGE
+        return [
+            f"{fname}: {year_col}={year}: China's population sums to {total:,.0f}; expected "
+            f"{lo:,.0f}..{hi:,.0f} persons (is the table in thousands?)"
+            for year, total in totals.items() if not lo <= total <= hi
+        ]
+    return check
+
+
 def _fertility_variants(df: pd.DataFrame, fname: str) -> list[str]:
     """low/high variants equal medium before 2024 (data contract)."""
     wide = df.pivot_table(index=["year", "age"], columns="variant", values="asfr")
@@ -1005,9 +1025,10 @@ def _fertility_variants(df: pd.DataFrame, fname: str) -> list[str]:
     return out
 
 
-CROSS_CHECKS: dict[str, Callable[[pd.DataFrame, str], list[str]]] = {
-    "population_census.csv": _population_sums,
-    "fertility_national.csv": _fertility_variants,
+CROSS_CHECKS: dict[str, tuple[Callable[[pd.DataFrame, str], list[str]], ...]] = {
+    "population_census.csv": (_population_sums, _population_magnitude("census_year", False)),
+    "population_wpp.csv": (_population_magnitude("year", True),),
+    "fertility_national.csv": (_fertility_variants,),
 }
 
 
@@ -1038,8 +1059,9 @@ def check_all(data_dir: Path | None = None, tables: Iterable[str] | None = None)
             problems.append(f"{name}: not a known table; known tables: {', '.join(TABLES)}")
             continue
         if not path.is_file():
-            if name not in OPTIONAL_SCHEMAS:
-                problems.append(f"{name}: file not found in {d}")
+            if name not in OPTIONAL_SCHEMAS or name in recorded:
+                problems.append(f"{name}: file not found in {d}"
+                                + (f" (recorded in {CHECKSUM_FILE})" if name in recorded else ""))
             continue
         try:
             raw = _read_text(path, name)
@@ -1047,8 +1069,9 @@ def check_all(data_dir: Path | None = None, tables: Iterable[str] | None = None)
             problems.append(str(err))
             continue
         df, found = validate_frame(raw, SCHEMAS[name], name)
-        if not found and name in CROSS_CHECKS:
-            found = CROSS_CHECKS[name](df, name)
+        if not found:
+            for cross in CROSS_CHECKS.get(name, ()):
+                found += cross(df, name)
         problems += found[:MAX_PROBLEMS]
         if len(found) > MAX_PROBLEMS:
             problems.append(f"{name}: … and {len(found) - MAX_PROBLEMS} more problem(s)")
@@ -1058,3 +1081,66 @@ def check_all(data_dir: Path | None = None, tables: Iterable[str] | None = None)
                 f"({recorded[name][:12]}…); the table changed after scripts/prepare_data.py wrote it"
             )
     return problems
+
+
+def verify_for_run(data_dir: Path | str | None = None) -> None:
+    """Check a data directory before a run uses it; raise :class:`DataError` listing problems.
+
+    The packaged ``data/`` (``data_dir=None``) is verified cheaply: every table recorded in
+    ``checksums.json`` is present with its recorded SHA-256 (so an edited, rescaled or deleted
+    table — the parity calibration included — is refused), and the census provinces add up to
+    China. A user's directory gets the full :func:`check_all` (every schema, the cross-table
+    rules, and its own ``checksums.json`` when it has one). A directory whose files have not
+    changed since it last passed (same names, sizes and modification times) is not checked again
+    in the same process.
+    """
+    stamp = _directory_stamp(Path(data_dir) if data_dir is not None else packaged_data_dir())
+    if stamp in _VERIFIED:
+        return
+    _verify(data_dir)
+    _VERIFIED.add(stamp)
+
+
+#: Stamps (:func:`_directory_stamp`) of data directories that passed :func:`verify_for_run`.
+_VERIFIED: set[tuple] = set()
+
+
+def _directory_stamp(d: Path) -> tuple:
+    if not d.is_dir():
+        return (str(d),)
+    return (str(d.resolve()), *sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                                      for f in d.iterdir() if f.is_file()))
+
+
+def _verify(data_dir: Path | str | None) -> None:
+    if data_dir is not None:
+        d = Path(data_dir)
+        problems = check_all(d)
+        where = f"data directory {d}"
+    else:
+        d = packaged_data_dir()
+        where = f"the packaged data directory {d}"
+        recorded = recorded_checksums(d)
+        if not recorded:
+            problems = [f"{CHECKSUM_FILE}: missing or empty in {d}; reinstall lossproj"]
+        else:
+            problems = []
+            for name, digest in sorted(recorded.items()):
+                path = d / name
+                if not path.is_file():
+                    problems.append(f"{name}: file not found (recorded in {CHECKSUM_FILE})")
+                elif sha256_file(path) != digest:
+                    problems.append(
+                        f"{name}: sha256 {sha256_file(path)[:12]}… differs from {CHECKSUM_FILE} "
+                        f"({digest[:12]}…): the table was changed after scripts/prepare_data.py "
+                        "wrote it")
+            if not problems:
+                census = load_table("population_census.csv", d)
+                for cross in CROSS_CHECKS["population_census.csv"]:
+                    problems += cross(census, "population_census.csv")
+    if problems:
+        fix = ("restore the packaged tables (reinstall lossproj, or `git checkout data/` in a "
+               "checkout), or run on a copy with `lossproj run --data-dir DIR`, which checks "
+               "every table in full") if data_dir is None else "fix the tables listed (`lossproj data check --data-dir DIR` lists them)"
+        raise DataError(f"{where} fails its checks ({len(problems)} problem(s)); {fix}:\n"
+                        + _summarise(problems))

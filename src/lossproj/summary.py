@@ -121,7 +121,8 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
     Returns
     -------
     pandas.DataFrame
-        Counts [persons; ``allowance_cost`` in RMB per year].
+        Counts [persons; ``allowance_cost`` in RMB per year]; NaN where any value summed is
+        missing (never shown as 0).
     """
     if by not in ("region", "age_group"):
         raise ConfigError(f"unknown summary {by!r}; allowed: 'region', 'age_group'")
@@ -136,7 +137,7 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
     sub = ds[names].sel(year=year, scenario=scenarios)
     if by == "region":
         reduce = [d for d in ("sex", "age") if d in sub.dims]
-        table = sub.sum(reduce).to_dataframe()
+        table = sub.sum(reduce, skipna=False).to_dataframe()  # NaN stays missing
         table = table[names]
         return table.reindex(pd.MultiIndex.from_product(
             [scenarios, [str(r) for r in ds["region"].values]], names=["scenario", "region"]))
@@ -147,11 +148,12 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
     for name in names:
         da = sub[name]
         if "sex" in da.dims:
-            da = da.sum("sex")
-        columns[name] = da.groupby(groups).sum().to_pandas()
+            da = da.sum("sex", skipna=False)
+        columns[name] = da.groupby(groups).sum(skipna=False).to_pandas()
     if "shidu_parents_strict" in names and "population" in ds.data_vars:
-        pop = ds["population"].sel(year=year, scenario=scenarios, region=region).sum("sex")
-        pop = pop.groupby(groups).sum().to_pandas()
+        pop = ds["population"].sel(year=year, scenario=scenarios, region=region).sum(
+            "sex", skipna=False)
+        pop = pop.groupby(groups).sum(skipna=False).to_pandas()
         with np.errstate(divide="ignore", invalid="ignore"):
             columns["shidu_parents_strict_per_1000"] = (
                 columns["shidu_parents_strict"] / pop.where(pop > 0) * PER_THOUSAND

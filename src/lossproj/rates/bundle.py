@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lossproj import plausibility
+
 #: Highest single age followed internally; ages >= 100 use the age-100 rates and are pooled
 #: into the open group 100+ on output.
 A_MAX = 110
@@ -89,6 +91,7 @@ class RateBundle:
             raise ValueError(
                 f"base year {self.base_year} outside the rate years {self.first_year}..{self.last_year}"
             )
+        plausibility.check_bundle(self)  # physical bounds (DataError)
 
     @property
     def last_year(self) -> int:
@@ -179,3 +182,4 @@ class ParityModel:
             raise ValueError(f"spouse age-gap probabilities sum to {self.gap_pmf.sum()}, not 1")
         if self.gap_values.shape != self.gap_pmf.shape:
             raise ValueError("spouse age-gap values and probabilities differ in length")
+        plausibility.check_parity(self)  # physical bounds (DataError)
