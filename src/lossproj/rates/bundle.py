@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lossproj import plausibility
+from lossproj.errors import DataError
 
 #: Highest single age followed internally; ages >= 100 use the age-100 rates and are pooled
 #: into the open group 100+ on output.
@@ -84,11 +85,11 @@ class RateBundle:
         for name, shape in expect.items():
             arr = getattr(self, name)
             if arr.shape != shape:
-                raise ValueError(f"RateBundle.{name} has shape {arr.shape}; expected {shape}")
+                raise DataError(f"RateBundle.{name} has shape {arr.shape}; expected {shape}")
             if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                raise ValueError(f"RateBundle.{name} must be finite and >= 0")
+                raise DataError(f"RateBundle.{name} must be finite and >= 0")
         if not self.first_year <= self.base_year <= self.last_year:
-            raise ValueError(
+            raise DataError(
                 f"base year {self.base_year} outside the rate years {self.first_year}..{self.last_year}"
             )
         plausibility.check_bundle(self)  # physical bounds (DataError)
@@ -166,20 +167,20 @@ class ParityModel:
 
     def __post_init__(self):
         if self.rel.ndim != 3 or self.rel.shape[1] != 5:
-            raise ValueError(f"ParityModel.rel must have shape [R, 5, Y]; got {self.rel.shape}")
+            raise DataError(f"ParityModel.rel must have shape [R, 5, Y]; got {self.rel.shape}")
         shape = (self.rel.shape[0], self.rel.shape[2])
         for name in ("stop", "sterile"):
             arr = getattr(self, name)
             arr = np.zeros(shape) if arr is None else np.asarray(arr, dtype=float)
             if arr.shape != shape or not np.all((arr >= 0.0) & (arr <= 1.0)):
-                raise ValueError(f"ParityModel.{name} must be shares in [0, 1] of shape [R, Y] = {shape}")
+                raise DataError(f"ParityModel.{name} must be shares in [0, 1] of shape [R, Y] = {shape}")
             object.__setattr__(self, name, arr)
         for name in ("rel", "dur1", "rebirth_time", "gap_pmf"):
             arr = getattr(self, name)
             if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                raise ValueError(f"ParityModel.{name} must be finite and >= 0")
+                raise DataError(f"ParityModel.{name} must be finite and >= 0")
         if abs(self.gap_pmf.sum() - 1.0) > 1e-6:
-            raise ValueError(f"spouse age-gap probabilities sum to {self.gap_pmf.sum()}, not 1")
+            raise DataError(f"spouse age-gap probabilities sum to {self.gap_pmf.sum()}, not 1")
         if self.gap_values.shape != self.gap_pmf.shape:
-            raise ValueError("spouse age-gap values and probabilities differ in length")
+            raise DataError("spouse age-gap values and probabilities differ in length")
         plausibility.check_parity(self)  # physical bounds (DataError)
