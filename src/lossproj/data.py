@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from lossproj import regions
+from lossproj import plausibility, regions
 from lossproj.errors import DataError
 from lossproj.paths import packaged_data_dir
 
@@ -133,7 +133,9 @@ _SEX_BOTH = _cat("sex", SEXES_BOTH, "'female', 'male' or 'both'")
 _AGE = _int("age", "an integer age 0..100 (100 = 100+)", 0, 100)
 _AGE_FERT = _int("age", "an integer age of mother 15..49", 15, 49)
 _YEAR = _int("year", "an integer calendar year")
-_RATE = "a death rate >= 0 [deaths per person-year]"
+_MX = plausibility.BOUNDS["mx"]
+_SRB = plausibility.BOUNDS["srb"]
+_RATE = f"a death rate in [0, {_MX.high:g}] [deaths per person-year]"
 _ASFR = "a fertility rate in [0, 1] [births per woman per year]"
 _SHARE = "a share in [0, 1]"
 _E0 = "a life expectancy in (0, 120) years"
@@ -241,7 +243,7 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
         TableSchema(
             "mortality_national.csv",
-            (_YEAR, _SEX, _AGE, _num("mx", _RATE, 0)),
+            (_YEAR, _SEX, _AGE, _num("mx", _RATE, 0, _MX.high)),
             ("year", "sex", "age"),
             {"year": range(1950, 2101), "sex": SEXES, "age": range(0, 101)},
             "central death rate, China",
@@ -274,7 +276,7 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
         TableSchema(
             "sex_ratio_at_birth.csv",
-            (_YEAR, _num("srb", "a sex ratio at birth in (0, 2] [male births per female birth]", 0, 2, strict_min=True)),
+            (_YEAR, _num("srb", f"a sex ratio at birth in [{_SRB.low:g}, {_SRB.high:g}] [male births per female birth]", _SRB.low, _SRB.high)),
             ("year",),
             {"year": range(1950, 2101)},
             "sex ratio at birth, China",
@@ -402,7 +404,7 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
         TableSchema(
             "sweden_female.csv",
-            (_YEAR, _AGE, _num("mx", _RATE, 0), _num("asfr", _ASFR, 0, 1),
+            (_YEAR, _AGE, _num("mx", _RATE, 0, _MX.high), _num("asfr", _ASFR, 0, 1),
              _num("population", "a population count >= 0 [persons]", 0)),
             ("year", "age"),
             {"year": None, "age": range(0, 101)},

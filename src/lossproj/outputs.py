@@ -141,6 +141,9 @@ class OutputClaim:
         out = self.out_dir
         if out.exists() and not out.is_dir():
             raise OutputError(f"output path {self.given} exists and is not a directory")
+        blocker = next((a for a in out.parents if a.exists() and not a.is_dir()), None)
+        if blocker is not None:
+            raise OutputError(f"--out {self.given}: {blocker} is a file, not a folder")
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
