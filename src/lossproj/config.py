@@ -733,6 +733,8 @@ class _Reader:
 
     def get(self, section: str, key: str, default: Any = _MISSING) -> Any:
         sec = self.table.get(section)
+        if sec is not None and not isinstance(sec, dict):
+            return _MISSING if default is _MISSING else default  # reported: not a table
         if not isinstance(sec, dict) or key not in sec:
             if default is _MISSING and _SECTIONS[section].get(key, False):
                 self.problems.add(

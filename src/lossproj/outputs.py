@@ -102,6 +102,11 @@ def _absolute(out_dir: str | Path) -> Path:
     return path
 
 
+def _writable(folder: Path) -> bool:
+    """Whether this process may create and remove entries in ``folder``."""
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
 def _io_error(exc: OSError, doing: str, path: Path) -> OutputError:
     """One-line :class:`OutputError` for an operating-system error while ``doing`` ``path``."""
     cause = exc.strerror or str(exc)
@@ -204,9 +209,9 @@ class OutputClaim:
                     f"output directory {self.given} exists and is not empty; choose another "
                     "--out directory or pass --force to replace lossproj's files in it"
                 )
-            if not os.access(out, os.W_OK | os.X_OK):
+            if not _writable(out):
                 raise OutputError(f"permission denied: cannot replace the files in {self.given}")
-        if not os.access(out.parent, os.W_OK | os.X_OK):
+        if not _writable(out.parent):
             raise OutputError(f"permission denied: cannot write into {out.parent} (the folder "
                               f"of --out {self.given})")
 
@@ -345,7 +350,7 @@ def write_results(ds: xr.Dataset, out_dir: str | Path, *, force: bool = False,
     claim = claim if claim is not None else OutputClaim(out_dir, force=force)
     try:
         names = _write_all(ds, claim.staging, excel=excel, figures=figures,
-                           run_info=run_info or {})
+                           run_info=run_info or {}, shown=claim.given)
         final = claim.install(names)
     finally:
         if own:
@@ -355,36 +360,45 @@ def write_results(ds: xr.Dataset, out_dir: str | Path, *, force: bool = False,
 
 
 def _write_all(ds: xr.Dataset, tmp: Path, *, excel: bool, figures: bool,
-               run_info: Mapping[str, Any]) -> list[str]:
+               run_info: Mapping[str, Any], shown: Path | None = None) -> list[str]:
+    """Write every file into ``tmp``; errors name the file as it will be in ``shown``."""
+    shown = shown if shown is not None else tmp
     names = [NETCDF]
-    with _writing(tmp / NETCDF):
+    with _writing(tmp, shown, NETCDF):
         write_netcdf(ds, tmp / NETCDF)
-    with _writing(tmp / CSV_BY_SEX):
+    with _writing(tmp, shown, CSV_BY_SEX):
         names += write_csv(ds, tmp)
     if excel:
-        with _writing(tmp / EXCEL):
+        with _writing(tmp, shown, EXCEL):
             write_excel(ds, tmp / EXCEL)
         names.append(EXCEL)
     if figures:
-        with _writing(tmp / FIGURE_DIR):
+        with _writing(tmp, shown, FIGURE_DIR):
             names += write_figures(ds, tmp / FIGURE_DIR)
     names.append(RUN_JSON)
     meta = run_metadata(ds, run_info, files=names)
-    with _writing(tmp / RUN_JSON):
+    with _writing(tmp, shown, RUN_JSON):
         (tmp / RUN_JSON).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str),
                                     encoding="utf-8")
     return names
 
 
 @contextlib.contextmanager
-def _writing(path: Path):
-    """Turn an operating-system error while writing ``path`` into one :class:`OutputError`."""
+def _writing(tmp: Path, shown: Path, name: str):
+    """Turn an operating-system error while writing ``name`` into one :class:`OutputError`
+    naming the file where it was to go (``shown / name``, or the file the error names)."""
     try:
         yield
     except OutputError:
         raise
     except OSError as exc:
-        raise _io_error(exc, "writing", Path(exc.filename) if exc.filename else path) from None
+        target = shown / name
+        if exc.filename:
+            try:
+                target = shown / Path(exc.filename).relative_to(tmp)
+            except ValueError:
+                target = Path(exc.filename)
+        raise _io_error(exc, "writing", target) from None
 
 
 def _files_of_earlier_run(out_dir: Path) -> list[str]:
