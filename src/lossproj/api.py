@@ -15,7 +15,7 @@ from lossproj import aggregate, data, plausibility, scenarios
 from lossproj.engines.expected import project_expected
 from lossproj.errors import ConfigError, DataError, LossprojWarning, ModelError
 from lossproj.rates import assemble
-from lossproj.rates.bundle import A_OUT, FERT_MAX, FERT_MIN, RateBundle
+from lossproj.rates.bundle import A_OUT, RateBundle
 
 Progress = Callable[[str, int, int], None]
 
@@ -50,13 +50,21 @@ def _where(config) -> str:
     return f"{config.path or '(built in code)'}: scenario {config.name!r}"
 
 
+def _shortfall_record(bundle: RateBundle, res) -> dict:
+    """Births left unplaced over the whole history, and the worst region-year (below the
+    tolerance, or the run would have stopped)."""
+    share, (r, t) = plausibility.worst_shortfall(res.shortfall_history, res.births_history)
+    return {"births_unplaced_history": float(res.shortfall_history.sum()),
+            "worst_share": share, "worst_region": bundle.regions[r],
+            "worst_year": int(bundle.first_year + t),
+            "tolerance_share": plausibility.SHORTFALL_TOLERANCE}
+
+
 def _check_result(config, bundle: RateBundle, res, ds: xr.Dataset) -> None:
     """Stop a run whose fertility input is not met or whose counts are not finite."""
-    years = np.asarray(res.years)
-    idx = years - bundle.first_year
-    fert = slice(FERT_MIN, FERT_MAX + 1)
-    births = (bundle.asfr[:, idx, fert] * res.population[:, :, 0, fert]).sum(axis=-1)
-    found = plausibility.shortfall_problem(res.shortfall, births, bundle.regions, years)
+    years = bundle.years[: res.births_history.shape[1]]
+    found = plausibility.shortfall_problem(res.shortfall_history, res.births_history,
+                                           bundle.regions, years)
     if found is not None:
         problem, year = found
         era = next(e for e in scenarios.resolved_parity(config)["eras"]
@@ -157,6 +165,7 @@ def _run_scenario(config, progress: Progress | None) -> xr.Dataset:
             "rates_bundle": bundle.name,
             "assumptions": json.dumps(list(bundle.assumptions), ensure_ascii=False),
             "fertility_solve_shortfall_births": float(res.shortfall.sum()),
+            "fertility_solve_shortfall": json.dumps(_shortfall_record(bundle, res)),
             "parity_parameters": json.dumps(scenarios.resolved_parity(config)),
             "timings_s": json.dumps(
                 {"rates": t_rates - t0, "engine": t_engine - t_rates}

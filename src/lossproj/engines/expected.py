@@ -99,6 +99,9 @@ class ExpectedResult:
     rebirths : ndarray [R, T] — births to women whose only child had died, in the step t−1→t
     hazards : FertilityHazards
     shortfall : ndarray [R, T] — births the intensity solve could not place [births]
+    shortfall_history, births_history : ndarray [R, Y] or None — the same, and all births, in
+        every rate year from the bundle's first up to ``last_year`` [births] (the history
+        behind the output years; checked by ``lossproj.plausibility``)
     """
 
     regions: tuple[str, ...]
@@ -111,6 +114,8 @@ class ExpectedResult:
     rebirths: np.ndarray
     hazards: FertilityHazards
     shortfall: np.ndarray
+    shortfall_history: np.ndarray | None = None
+    births_history: np.ndarray | None = None
 
 
 def child_log_survival(mx: np.ndarray, srb: np.ndarray, first_year: int) -> np.ndarray:
@@ -297,6 +302,8 @@ def project_expected(
     women = np.zeros((n_r, n_t, A_OUT + 1))
     rebirths = np.zeros((n_r, n_t))
     shortfall = np.zeros((n_r, n_t))
+    history = bundle.years[bundle.years <= last_year]
+    shortfall_history = np.zeros((n_r, history.size))
     lam_grid = np.zeros_like(bundle.asfr)
     population = np.zeros((n_r, n_t, 2, A_OUT + 1))
     yi = years - pop.first_year
@@ -379,6 +386,8 @@ def project_expected(
         rebirths[r] = (p_prev * reb).sum(axis=-1)
         short = _diag(coh.shortfall, first_cohort, years)
         shortfall[r] = (p_f * short).sum(axis=-1)
+        short = _diag(coh.shortfall, first_cohort, history)
+        shortfall_history[r] = (pop.population[r, 0][history - pop.first_year] * short).sum(axis=-1)
         if progress is not None:
             progress(r + 1, n_r)
 
@@ -402,4 +411,6 @@ def project_expected(
         rebirths=rebirths,
         hazards=hazards,
         shortfall=shortfall,
+        shortfall_history=shortfall_history,
+        births_history=pop.births[:, history - pop.first_year],
     )
