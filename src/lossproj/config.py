@@ -292,7 +292,7 @@ class ParityConfig:
         for era in self.eras:
             if era.first_year <= year <= era.last_year:
                 return era
-        raise ValueError(f"year {year} lies in no policy era; eras: "
+        raise ConfigError(f"year {year} lies in no policy era; eras: "
                          + ", ".join(f"{e.name} {e.first_year}-{e.last_year}" for e in self.eras))
 
 

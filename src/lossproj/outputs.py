@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import glob
 import importlib.util
 import json
@@ -51,6 +50,12 @@ import pandas as pd
 import xarray as xr
 
 from lossproj import __version__, plotting
+
+try:  # POSIX advisory locks; Windows locks a byte of the file instead
+    import fcntl
+except ModuleNotFoundError:  # pragma: no cover - Windows
+    fcntl = None
+    import msvcrt
 from lossproj.errors import DataError, OutputError
 from lossproj.regions import NATIONAL
 from lossproj.summary import age_group_labels, count_variables, replicate_mean
@@ -100,6 +105,15 @@ def _absolute(out_dir: str | Path) -> Path:
         raise OutputError(f"--out {given} is the current folder or one above it; name a new "
                           "folder for the results (e.g. --out results/run1)")
     return path
+
+
+def _lock(fd: int) -> None:
+    """Lock ``fd`` exclusively without waiting; ``OSError`` if another process holds it.
+    The operating system releases the lock when the process ends, however it ends."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
 
 def _writable(folder: Path) -> bool:
@@ -159,8 +173,8 @@ class OutputClaim:
             except OSError as exc:
                 raise _io_error(exc, "claiming the output directory beside", out) from None
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                _lock(fd)
+            except OSError:
                 holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown"
                 os.close(fd)
                 raise OutputError(

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from lossproj import data
-from lossproj.errors import DataError
+from lossproj.errors import ConfigError, DataError
 from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel, RateBundle
 
 #: Last year of WPP 2024 estimates; `mortality.improvement` scales the projected change after it.
@@ -273,7 +273,7 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     if not covered.all():
         idx = np.flatnonzero(covered)
         if idx.size == 0:
-            raise ValueError(
+            raise ConfigError(
                 f"no policy era covers the rate years {years[0]}..{years[-1]}; check parity.eras"
             )
         nearest = idx[np.abs(np.arange(years.size)[:, None] - idx[None, :]).argmin(axis=1)]
