@@ -575,13 +575,13 @@ def test_accepted_run_records_the_parameters_it_used(tmp_path):
     result = invoke(["run", cfg, "--out", tmp_path / "out"])
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "out" / "run.json").read_text())
-    used = json.loads(meta["attributes"]["scenarios"]["case"]["parity_parameters"]) \
-        if isinstance(meta["attributes"]["scenarios"]["case"]["parity_parameters"], str) \
-        else meta["attributes"]["scenarios"]["case"]["parity_parameters"]
+    used = meta["resolved_parameters"]["case"]["parity_parameters"]
     assert used["eras"][2]["calibrated"] == ["second", "third", "fourth_plus",
                                              "stop_after_first", "sterile"]
     assert all(isinstance(used["eras"][2][k], float) for k in ("second", "sterile"))
     assert meta["attributes"]["data_dir"] == "packaged"
+    shortfall = meta["resolved_parameters"]["case"]["fertility_solve_shortfall"]
+    assert shortfall["worst_share"] <= shortfall["tolerance_share"] == 0.01
 
 
 def test_accepted_force_keeps_other_files_and_replaces_ours(tmp_path, make_fake_projection):

@@ -69,6 +69,9 @@ EXCEL = "projection.xlsx"
 RUN_JSON = "run.json"
 FIGURE_DIR = "figures"
 
+#: Per-scenario attributes recorded in ``run.json`` under ``resolved_parameters``.
+RESOLVED_ATTRS = ("parity_parameters", "fertility_solve_shortfall")
+
 #: Packages whose versions are recorded in ``run.json``.
 RECORDED_PACKAGES = ("numpy", "numba", "xarray", "pandas", "scipy", "h5netcdf", "matplotlib")
 
@@ -659,6 +662,13 @@ def run_metadata(ds: xr.Dataset, run_info: Mapping[str, Any] | None = None, *,
         "versions": _versions(),
         "attributes": attrs,
     }
+    per_scenario = attrs.get("scenarios")
+    if isinstance(per_scenario, Mapping):
+        # the parameters each engine ran with (calibrated values resolved), not the config text
+        meta["resolved_parameters"] = {
+            str(name): {key: _maybe_json(v[key]) for key in RESOLVED_ATTRS if key in v}
+            for name, v in per_scenario.items() if isinstance(v, Mapping)
+        }
     meta.update(dict(run_info or {}))
     if files is not None:
         meta["files"] = list(files)
