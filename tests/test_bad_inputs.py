@@ -561,7 +561,7 @@ def test_accepted_empty_province_multipliers_keep_the_calibrated_eras(tmp_path):
     assert resolved["eras"] == scenarios.resolved_parity(load_config(BASELINE))["eras"]
 
 
-def test_accepted_calibrated_without_table_is_one_clear_error(tmp_path, data_copy, monkeypatch):
+def test_calibrated_without_table_is_one_clear_error(tmp_path, data_copy, monkeypatch):
     delete("parity_calibration.csv")(data_copy)
     (data_copy / "checksums.json").unlink()
     cfg = write_case(tmp_path, "")
