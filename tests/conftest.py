@@ -138,7 +138,7 @@ def fake_api(monkeypatch):
     module = types.ModuleType("lossproj.api")
     module.calls = []
 
-    def project(configs, *, progress=None):
+    def project(configs, *, progress=None, **options):
         module.calls.append(list(configs))
         first = configs[0]
         if progress is not None:

@@ -148,7 +148,7 @@ def test_every_rule_has_packaged_multipliers_and_unknown_rules_are_refused(tmp_p
     table = calibration.data.load_table(scenarios.CALIBRATION_TABLE)
     only = table[(table.kind == "era") | (table.province_rule == "census_2020_ratio")]
     only.to_csv(tmp_path / scenarios.CALIBRATION_TABLE, index=False)
-    monkeypatch.setattr(scenarios, "packaged_data_dir", lambda: tmp_path)
+    monkeypatch.setattr(scenarios.data, "active_data_dir", lambda: tmp_path)
     monkeypatch.setattr(scenarios.data, "load_table", lambda name: only)
     with pytest.raises(DataError, match=r"no provincial multipliers fitted for fertility\.province_rule "
                        r"'census_2020_ratio_ceb'; the table has census_2020_ratio"):

@@ -231,7 +231,7 @@ def test_bad_years(tmp_path, body, pattern):
     ("[run]\nscale = 0\n", r"run\.scale = 0: the sampling fraction must satisfy 0 < scale <= 1"),
     ("[run]\nscale = 1.5\n", r"run\.scale = 1\.5: the sampling fraction"),
     ("[run]\nreplicates = 0\n", r"run\.replicates = 0: must be an integer >= 1"),
-    ("[run]\nseed = -3\n", r"run\.seed = -3: must be a non-negative integer"),
+    ("[run]\nseed = -3\n", r"run\.seed = -3: a seed must be an integer in 0\.\.18446744073709551615"),
     ("[mortality]\nchild_mortality_multiplier = 0\n", r"must be > 0"),
     ("[replacement]\nwait_pmf = [0.5, 0.6]\n",
      r"replacement\.wait_pmf = \[0\.5, 0\.6\]: probabilities must sum to 1; they sum to 1\.1"),

@@ -46,7 +46,7 @@ def test_negative_death_rate(tmp_path: Path):
     with pytest.raises(
         DataError,
         match=re.escape("mortality_national.csv, row 17, column 'mx': value -0.01 is negative; "
-                        "expected a death rate >= 0"),
+                        "expected a death rate in [0, 10]"),
     ):
         lpdata.load_table("mortality_national.csv", tmp_path)
 

@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 from lossproj import outputs
+from lossproj.errors import DataError, OutputError
 from lossproj.outputs import read_results, write_results
 from lossproj.summary import age_group_labels, summarize
 
@@ -24,7 +25,7 @@ def test_refuses_existing_nonempty_dir_without_force(tmp_path, small):
     out = tmp_path / "res"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match=rf"output directory {out} exists and is not "
+    with pytest.raises(OutputError, match=rf"output directory {out} exists and is not "
                        r"empty; choose another --out directory or pass --force"):
         write_results(small, out, excel=False, figures=False)
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
@@ -40,7 +41,7 @@ def test_writes_into_new_or_empty_dir(tmp_path, small):
     write_results(small, empty, excel=False, figures=False)
     assert (empty / "projection.nc").is_file()
     # no temporary directory is left beside the results
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_force_replaces_our_files_and_keeps_others(tmp_path, small, make_fake_projection):
@@ -104,7 +105,7 @@ def test_netcdf_round_trip_keeps_values_and_attrs(tmp_path, make_fake_projection
 
 
 def test_read_results_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match=rf"no lossproj result in directory {tmp_path}"):
+    with pytest.raises(DataError, match=rf"no lossproj result in directory {tmp_path}"):
         read_results(tmp_path)
     other = tmp_path / "other.nc"
     xr.Dataset({"x": ("t", np.arange(3.0))}).to_netcdf(other, engine=outputs.netcdf_engine())

@@ -11,9 +11,9 @@ import numpy as np
 import xarray as xr
 
 import lossproj
-from lossproj import aggregate, data, scenarios
+from lossproj import aggregate, data, plausibility, scenarios
 from lossproj.engines.expected import project_expected
-from lossproj.errors import LossprojWarning
+from lossproj.errors import ConfigError, DataError, LossprojWarning, ModelError
 from lossproj.rates import assemble
 from lossproj.rates.bundle import A_OUT, RateBundle
 
@@ -35,7 +35,51 @@ def scenario_bundle(config) -> RateBundle:
     wanted = config.run.regions
     if name == "china" and tuple(wanted) != bundle.regions:
         bundle = bundle.select([r for r in wanted if r != "China"] or list(bundle.regions))
-    return scenarios.apply_rates(bundle, config)
+    try:
+        return scenarios.apply_rates(bundle, config)
+    except DataError as exc:
+        raise ConfigError(
+            f"{_where(config)}: the scenario's rates leave physical bounds: {exc}. Check "
+            "mortality.child_mortality_multiplier, mortality.shocks, mortality.improvement and "
+            "fertility.tfr_path (docs/model.md, 'Plausibility checks')"
+        ) from None
+
+
+def _where(config) -> str:
+    """``path: scenario 'name'`` for messages."""
+    return f"{config.path or '(built in code)'}: scenario {config.name!r}"
+
+
+def _shortfall_record(bundle: RateBundle, res) -> dict:
+    """Births left unplaced over the whole history, and the worst region-year (below the
+    tolerance, or the run would have stopped)."""
+    share, (r, t) = plausibility.worst_shortfall(res.shortfall_history, res.births_history)
+    return {"births_unplaced_history": float(res.shortfall_history.sum()),
+            "worst_share": share, "worst_region": bundle.regions[r],
+            "worst_year": int(bundle.first_year + t),
+            "tolerance_share": plausibility.SHORTFALL_TOLERANCE}
+
+
+def _check_result(config, bundle: RateBundle, res, ds: xr.Dataset) -> None:
+    """Stop a run whose fertility input is not met or whose counts are not finite."""
+    years = bundle.years[: res.births_history.shape[1]]
+    found = plausibility.shortfall_problem(res.shortfall_history, res.births_history,
+                                           bundle.regions, years)
+    if found is not None:
+        problem, year = found
+        era = next(e for e in scenarios.resolved_parity(config)["eras"]
+                   if e["first_year"] <= year <= e["last_year"])
+        used = ", ".join(f"{k} {era[k]:.3g}" for k in scenarios.CALIBRATED_KEYS)
+        raise ModelError(
+            f"{_where(config)}: {problem}. Era {era['name']!r} runs with {used}: too few women "
+            "can have the births the fertility input asks for; lower sterile or "
+            "stop_after_first, or raise second/third/fourth_plus in parity.eras "
+            "(docs/model.md, 'Fertility shortfall')"
+        )
+    bad = plausibility.nonfinite_problems(ds)
+    if bad:
+        raise ModelError(f"{_where(config)}: the result has non-finite counts: "
+                         + "; ".join(bad[:5]) + ". Check the scenario's multipliers and rates")
 
 
 def _monthly_allowance(config, ds: xr.Dataset) -> xr.DataArray:
@@ -59,11 +103,24 @@ def _monthly_allowance(config, ds: xr.Dataset) -> xr.DataArray:
     return xr.DataArray(amount.values, dims="year", coords={"year": years.values})
 
 
-def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
-    """One scenario's Dataset (dims ``year, region, sex, age``), engine chosen by the config."""
+def run_scenario(config, *, progress: Progress | None = None,
+                 data_dir=None) -> xr.Dataset:
+    """One scenario's Dataset (dims ``year, region, sex, age``), engine chosen by the config.
+
+    ``data_dir``: read the tables from this directory instead of the packaged ``data/``.
+    """
+    with data.using_data_dir(data_dir):
+        return _run_scenario(config, progress)
+
+
+def _run_scenario(config, progress: Progress | None) -> xr.Dataset:
     t0 = time.perf_counter()
     bundle = scenario_bundle(config)
-    parity = scenarios.parity_model(bundle, config)
+    try:
+        parity = scenarios.parity_model(bundle, config)
+    except DataError as exc:
+        raise ConfigError(f"{_where(config)}: {exc}; check parity.eras, "
+                          "replacement and family.spouse_age_gap") from None
     t_rates = time.perf_counter()
 
     def region_progress(done, total):
@@ -95,6 +152,7 @@ def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
         ds = aggregate.add_care_dependence(ds, prev, config.care.annual_trend)
         ds["care_dependent_shidu_parents"].attrs = aggregate.VARIABLES["care_dependent_shidu_parents"] | {"source": source + "; prevalence: data/care_prevalence.csv"}
     ds = aggregate.add_allowance_cost(ds, _monthly_allowance(config, ds))
+    _check_result(config, bundle, res, ds)
     ds["allowance_cost"].attrs = aggregate.VARIABLES["allowance_cost"] | {
         "source": source + f"; schedule: {config.allowance.schedule}",
         "note": "urban/rural residence of parents is not modelled: the national schedule's urban "
@@ -107,6 +165,8 @@ def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
             "rates_bundle": bundle.name,
             "assumptions": json.dumps(list(bundle.assumptions), ensure_ascii=False),
             "fertility_solve_shortfall_births": float(res.shortfall.sum()),
+            "fertility_solve_shortfall": json.dumps(_shortfall_record(bundle, res)),
+            "parity_parameters": json.dumps(scenarios.resolved_parity(config)),
             "timings_s": json.dumps(
                 {"rates": t_rates - t0, "engine": t_engine - t_rates}
             ),
@@ -115,7 +175,12 @@ def run_scenario(config, *, progress: Progress | None = None) -> xr.Dataset:
     return ds
 
 
-def _run_with_dask(configs: Sequence, scheduler: str) -> list[xr.Dataset]:
+#: Seconds ``--dask ADDRESS`` waits for a dask.distributed scheduler before giving up.
+DASK_CONNECT_TIMEOUT = 10.0
+
+
+def _run_with_dask(configs: Sequence, scheduler: str, data_dir=None,
+                   timeout: float = DASK_CONNECT_TIMEOUT) -> list[xr.Dataset]:
     """Run each scenario as a Dask task: ``"local"`` (processes) or a distributed address.
 
     Each scenario's result depends only on its config (its seed included), so the results are
@@ -124,20 +189,33 @@ def _run_with_dask(configs: Sequence, scheduler: str) -> list[xr.Dataset]:
     try:
         import dask
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-        raise ValueError("running with Dask needs the 'dask' extra: pip install 'lossproj[dask]'") from exc
+        raise ConfigError("running with Dask needs the 'dask' extra: pip install 'lossproj[dask]'") from exc
     if scheduler in ("local", "processes", "threads", "synchronous"):
-        tasks = [dask.delayed(run_scenario)(c) for c in configs]
+        tasks = [dask.delayed(run_scenario)(c, data_dir=data_dir) for c in configs]
         mode = "processes" if scheduler == "local" else scheduler
         return list(dask.compute(*tasks, scheduler=mode))
-    from dask.distributed import Client
-
-    with Client(scheduler) as client:
-        futures = client.map(run_scenario, list(configs), pure=False)
+    try:
+        from dask.distributed import Client
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        raise ConfigError("--dask ADDRESS needs dask.distributed: pip install "
+                          "'lossproj[dask]'") from exc
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
+            "check the address and that the scheduler runs, raise --dask-timeout, or use "
+            "--dask local"
+        ) from None
+    with client:
+        futures = client.map(run_scenario, list(configs), pure=False, data_dir=data_dir)
         return client.gather(futures)
 
 
 def project(
-    configs: Sequence, *, progress: Progress | None = None, scheduler: str | None = None
+    configs: Sequence, *, progress: Progress | None = None, scheduler: str | None = None,
+    data_dir=None, dask_timeout: float = DASK_CONNECT_TIMEOUT,
 ) -> xr.Dataset:
     """Run every scenario and combine them along ``scenario``.
 
@@ -147,6 +225,12 @@ def project(
     progress : callable(scenario name, regions done, regions total) or None
     scheduler : None, "local", "threads", "synchronous" or a dask.distributed address —
         run the scenarios as Dask tasks (None: one after another in this process)
+    data_dir : path or None
+        Directory of the data tables (None: the packaged ``data/``). Either is checked before
+        use (:func:`lossproj.data.verify_for_run`: the packaged tables against their recorded
+        checksums, a user's directory in full).
+    dask_timeout : float
+        Seconds to wait for a dask.distributed scheduler [s].
 
     Returns
     -------
@@ -154,15 +238,16 @@ def project(
     microsimulation ensembles) and run metadata in ``attrs``.
     """
     if not configs:
-        raise ValueError("no scenario to run")
+        raise ConfigError("no scenario to run")
     names = [c.name for c in configs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ValueError(f"scenario names must differ; repeated: {', '.join(dupes)}")
+        raise ConfigError(f"scenario names must differ; repeated: {', '.join(dupes)}")
+    data.verify_for_run(data_dir)
     if scheduler is None:
-        parts = [run_scenario(c, progress=progress) for c in configs]
+        parts = [run_scenario(c, progress=progress, data_dir=data_dir) for c in configs]
     else:
-        parts = _run_with_dask(configs, scheduler)
+        parts = _run_with_dask(configs, scheduler, data_dir, dask_timeout)
     per_scenario = {p.attrs["scenario"]: dict(p.attrs) for p in parts}
     for p in parts:
         p.attrs = {}
@@ -178,7 +263,8 @@ def project(
         "config": json.dumps([c.to_dict() for c in configs], ensure_ascii=False),
         "seed": int(configs[0].run.seed),
         "engine": ",".join(sorted({c.run.engine for c in configs})),
-        "data_checksums": json.dumps(data.checksums()),
+        "data_checksums": json.dumps(data.checksums(data_dir)),
+        "data_dir": str(data_dir) if data_dir is not None else "packaged",
         "age_note": f"age {A_OUT} is the open group {A_OUT}+",
         "numpy_version": np.__version__,
     }

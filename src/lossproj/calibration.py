@@ -261,6 +261,7 @@ def calibrate(config, *, provinces: bool = True, max_nfev: int = 60, eras: dict 
     call), the national fit is skipped and those era values are used: the national fit does
     not depend on the provincial rule.
     """
+    config = scenarios.calibration_start(config)  # "calibrated" era values: starting values
     orders = data.births_by_order()
     if eras is None:
         levels, report_rows = _fit_national(config, orders, max_nfev)

@@ -1,41 +1,76 @@
 """The ``lossproj`` command line: a thin click layer over the Python API.
 
-User errors (a bad config, a bad data table, an existing output directory, a bad option value)
-print a one-paragraph message and exit with status 2, without a traceback.
+User errors (a :class:`~lossproj.errors.LossprojError`: a bad config, data table, option value or
+output directory) and operating-system errors (a full disk, a read-only folder) print one
+message and exit with status 2, without a traceback. Anything else is a bug in lossproj: it
+keeps its traceback, followed by a line saying how to report it, and exits with status 1.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import click
 
 from lossproj import __version__
 from lossproj.config import ENGINES, load_config, load_configs, override, packaged_config
-from lossproj.errors import ConfigError, DataError
+from lossproj.errors import DataError, LossprojError
 
 logger = logging.getLogger(__name__)
 
 #: Exceptions reported as user errors (message, exit status 2, no traceback).
-USER_ERRORS = (ConfigError, DataError, FileExistsError, FileNotFoundError, ValueError)
+USER_ERRORS = (LossprojError, OSError)
 
 #: Exit status of a user error.
 USER_ERROR_EXIT = 2
+#: Exit status of an internal error (a bug in lossproj; the traceback is printed).
+INTERNAL_ERROR_EXIT = 1
+
+#: How tables show a missing value (NaN in a result).
+MISSING = "missing"
+
+#: What to do with an internal error.
+REPORT_BUG = ("This is a bug in lossproj {version}, not a problem with your input: please report "
+              "it on the project's issue tracker with the command and the traceback above.")
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an operating-system error: the cause and the path it concerns.
+
+    >>> os_error_message(OSError(28, "No space left on device", "out/projection.nc"))
+    'no space left on device: out/projection.nc'
+    """
+    if isinstance(exc, LossprojError) or exc.errno is None:
+        return str(exc)
+    cause = (exc.strerror or errno.errorcode.get(exc.errno, str(exc.errno)))
+    cause = cause[:1].lower() + cause[1:]
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    return f"{cause}: {paths}" if paths else cause
 
 
 class _LossprojGroup(click.Group):
-    """A click group that turns user errors into clean messages."""
+    """A click group that turns user errors into one message and keeps bugs' tracebacks."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise
         except USER_ERRORS as exc:
-            click.echo(f"Error: {exc}", err=True)
+            message = os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+            click.echo(f"Error: {message}", err=True)
             ctx.exit(USER_ERROR_EXIT)
+        except Exception:  # a bug: keep the traceback, say how to report it
+            click.echo(traceback.format_exc(), err=True, nl=False)
+            click.echo(REPORT_BUG.format(version=__version__), err=True)
+            ctx.exit(INTERNAL_ERROR_EXIT)
 
 
 def _api():
@@ -96,38 +131,54 @@ def main(verbose: int) -> None:
 @click.option("--dask", "dask_scheduler", default=None, metavar="local|ADDRESS",
               help="Run the scenarios as Dask tasks: 'local' (a local process pool) or the "
               "address of a dask.distributed scheduler (needs the [dask] extra).")
+@click.option("--dask-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Seconds to wait for a --dask scheduler address.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Read the data tables from DIR instead of the packaged data/ (every table "
+              "is checked in full first; `lossproj data check --data-dir DIR`).")
 def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: float | None,
         replicates: int | None, seed: int | None, force: bool, no_figures: bool,
-        dask_scheduler: str | None) -> None:
+        dask_scheduler: str | None, dask_timeout: float, data_dir: Path | None) -> None:
     """Run one or more scenario files; several files give one Dataset along `scenario`."""
-    from lossproj.outputs import check_out_dir, write_results
+    from lossproj.outputs import check_out_dir
 
     t0 = time.perf_counter()
     loaded = [override(c, engine=engine, scale=scale, replicates=replicates, seed=seed)
               for c in load_configs(configs)]
-    check_out_dir(out_dir, force=force)
-    t1 = time.perf_counter()
-    progress = _Progress()
-    try:
-        if dask_scheduler is None:
-            ds = _api().project(loaded, progress=progress)
-        else:
-            ds = _api().project(loaded, scheduler=dask_scheduler)
-    finally:
-        progress.close()
-    t2 = time.perf_counter()
+    if data_dir is not None and not data_dir.is_dir():
+        raise DataError(f"--data-dir {data_dir} is not a directory")
+    with check_out_dir(out_dir, force=force) as claim:
+        t1 = time.perf_counter()
+        progress = _Progress()
+        try:
+            if dask_scheduler is None:
+                ds = _api().project(loaded, progress=progress, data_dir=data_dir)
+            else:
+                ds = _api().project(loaded, scheduler=dask_scheduler, data_dir=data_dir,
+                                    dask_timeout=dask_timeout)
+        finally:
+            progress.close()
+        t2 = time.perf_counter()
+        _write(ds, loaded, configs, out_dir, claim, no_figures=no_figures, t=(t0, t1, t2),
+               overrides={"engine": engine, "scale": scale, "replicates": replicates,
+                          "seed": seed, "dask": dask_scheduler,
+                          "data_dir": str(data_dir) if data_dir is not None else None})
+
+
+def _write(ds, loaded, configs, out_dir, claim, *, no_figures, t, overrides) -> None:
+    """Write a run's files into its claimed output directory and list them."""
+    from lossproj.outputs import write_results
+
+    t0, t1, t2 = t
     excel = any(c.outputs.excel for c in loaded)
     figures = any(c.outputs.figures for c in loaded) and not no_figures
     run_info = {
         "command": ["lossproj", "run", *map(str, configs)],
-        "overrides": {k: v for k, v in (("engine", engine), ("scale", scale),
-                                        ("replicates", replicates), ("seed", seed),
-                                        ("dask", dask_scheduler))
-                      if v is not None},
+        "overrides": {k: v for k, v in overrides.items() if v is not None},
         "timings": {"load_configs_s": round(t1 - t0, 3), "project_s": round(t2 - t1, 3)},
     }
-    files = write_results(ds, out_dir, force=force, excel=excel, figures=figures,
-                          run_info=run_info)
+    files = write_results(ds, out_dir, excel=excel, figures=figures, run_info=run_info,
+                          claim=claim)
     click.echo(f"Scenarios {', '.join(c.name for c in loaded)}: wrote {len(files)} files to "
                f"{out_dir} in {time.perf_counter() - t0:.1f} s")
     for path in files:
@@ -177,8 +228,8 @@ def summary(result: Path, by: str, year: int | None, scenario: str | None, regio
     click.echo(f"Year {year}; persons (allowance_cost in RMB per year); summed over sex and "
                f"{'age' if by == 'region' else 'single ages within each group'}.")
     with _pandas_wide():
-        click.echo(table.to_string(float_format=lambda v: f"{v:,.0f}" if abs(v) >= 100
-                                   else f"{v:.3g}"))
+        click.echo(table.to_string(na_rep=MISSING, float_format=lambda v: MISSING if v != v
+                                   else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"))
 
 
 def _pandas_wide():

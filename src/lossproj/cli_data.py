@@ -57,6 +57,8 @@ def data() -> None:
 @_DATA_DIR
 def info(data_dir: Path | None) -> None:
     """Show what is packaged: tables, columns, coverage, sources and checksums."""
+    if data_dir is not None and not data_dir.is_dir():
+        raise click.ClickException(f"data directory {data_dir} does not exist")
     try:
         directory = data_dir or lpdata.packaged_data_dir()
         sums = lpdata.checksums(data_dir)

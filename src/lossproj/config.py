@@ -85,6 +85,10 @@ YEAR_LIMITS: dict[str, YearLimits] = {
 #: Oldest single age of the model grid (100 = 100+) [years].
 AGE_MAX = 100
 
+#: Largest root seed: ``numpy.random.SeedSequence`` entropy of 64 bits.
+SEED_MAX = 2**64 - 1
+SEED_ALLOWED = f"a seed must be an integer in 0..{SEED_MAX} (2^64 - 1)"
+
 
 # --------------------------------------------------------------------------------------------
 # Frozen configuration objects
@@ -243,17 +247,21 @@ class PolicyEra:
         Era term of replacement after loss: share of the fecund couples whose surviving
         children fall to zero in the era who never have another child (choice, union
         dissolution, sterilisation not reversed) [share]; default 0.
+
+    ``second``, ``third``, ``fourth_plus``, ``stop_after_first`` and ``sterile`` may instead be
+    ``"calibrated"``: the value fitted for this era in ``data/parity_calibration.csv``
+    (``lossproj.scenarios.resolved_parity`` resolves them).
     """
 
     name: str
     first_year: int
     last_year: int
-    second: float
-    third: float
-    fourth_plus: float
+    second: float | str
+    third: float | str
+    fourth_plus: float | str
     source: str = ""
-    stop_after_first: float = 0.0
-    sterile: float = 0.0
+    stop_after_first: float | str = 0.0
+    sterile: float | str = 0.0
     never_replace: float = 0.0
 
 
@@ -309,7 +317,7 @@ class ParityConfig:
         for era in self.eras:
             if era.first_year <= year <= era.last_year:
                 return era
-        raise ValueError(f"year {year} lies in no policy era; eras: "
+        raise ConfigError(f"year {year} lies in no policy era; eras: "
                          + ", ".join(f"{e.name} {e.first_year}-{e.last_year}" for e in self.eras))
 
 
@@ -552,6 +560,14 @@ class _Problems:
         self.origins: dict[str, Path] = {}
         self.provenance: dict[str, tuple[str, str]] = {}
         self.default_file: Path | None = None
+        #: A file could not be read or its bases not resolved: the merged table is incomplete,
+        #: so keys it lacks are not reported as missing (they would be false alarms).
+        self.incomplete = False
+
+    def fatal(self, message: str) -> None:
+        """Record a problem that leaves the merged table incomplete (unreadable file, bad base)."""
+        self.items.append(message)
+        self.incomplete = True
 
     def origin(self, path: str) -> Path | None:
         best, best_len = None, -1
@@ -582,14 +598,35 @@ _MISSING = object()
 # --------------------------------------------------------------------------------------------
 
 
+#: Byte-order marks and the encodings they announce (TOML files must be UTF-8 without one).
+_BOMS = ((b"\xef\xbb\xbf", "UTF-8"), (b"\xff\xfe", "UTF-16 (little-endian)"),
+         (b"\xfe\xff", "UTF-16 (big-endian)"))
+
+
 def _read_toml(path: Path, problems: _Problems) -> dict | None:
+    """The TOML table of ``path``; ``None`` (and one problem naming the file) if unreadable."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        problems.items.append(f"{path}: not valid TOML: {exc}")
+        raw = path.read_bytes()
     except OSError as exc:
-        problems.items.append(f"{path}: cannot be read: {exc.strerror or exc}")
+        problems.fatal(f"{path}: cannot be read: {exc.strerror or exc}")
+        return None
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            problems.fatal(f"{path}: starts with a {encoding} byte-order mark (BOM); scenario "
+                           "files must be UTF-8 without a BOM (in most editors: save with "
+                           "encoding 'UTF-8', not 'UTF-8 with BOM' or 'Unicode')")
+            return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.fatal(f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text; "
+                       "scenario files must be saved as UTF-8 (is it Latin-1, GBK or UTF-16?)")
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.fatal(f"{path}: not valid TOML: {exc}")
     return None
 
 
@@ -660,6 +697,16 @@ def _is_quantity(value: Any) -> bool:
     return isinstance(value, dict) and "value" in value and set(value) <= set(_QUANTITY_KEYS)
 
 
+def _close_to(key: str, name: str) -> bool:
+    return bool(difflib.get_close_matches(key, [name], n=1, cutoff=0.6))
+
+
+def _looks_like_quantity(table: dict) -> bool:
+    """A table meant as ``{value, unit, source}``: one of those keys or a near miss of one."""
+    return any(k in _QUANTITY_KEYS or any(_close_to(k, q) for q in _QUANTITY_KEYS)
+               for k in table)
+
+
 def _merge(base: dict, over: dict, problems: _Problems, file: Path, prefix: str = "") -> dict:
     out = dict(base)
     for key, value in over.items():
@@ -692,14 +739,21 @@ def _resolve(path: Path, stack: tuple[Path, ...], problems: _Problems) -> tuple[
         if not isinstance(base_value, str):
             problems.add("base", base_value, "must be a file name (string), relative to this file",
                          file=path)
+            problems.incomplete = True
         else:
             base_path = (path.parent / base_value).resolve()
             if base_path in stack or base_path == path:
                 cycle = " -> ".join(str(p) for p in (*stack, path, base_path))
                 problems.add("base", base_value, f"bases form a cycle: {cycle}", file=path)
+                problems.incomplete = True
             elif not base_path.is_file():
-                problems.add("base", base_value, f"base file {base_path} does not exist",
+                known = sorted(p.name for p in base_path.parent.glob("*.toml")
+                               if p.resolve() != path) if base_path.parent.is_dir() else []
+                close = difflib.get_close_matches(base_path.name, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.add("base", base_value, f"base file {base_path} does not exist{hint}",
                              file=path)
+                problems.incomplete = True
             else:
                 merged, chain = _resolve(base_path, (*stack, path), problems)
                 chain = [base_path, *chain]
@@ -727,6 +781,8 @@ class _Reader:
 
     def get(self, section: str, key: str, default: Any = _MISSING) -> Any:
         sec = self.table.get(section)
+        if sec is not None and not isinstance(sec, dict):
+            return _MISSING if default is _MISSING else default  # reported: not a table
         if not isinstance(sec, dict) or key not in sec:
             if default is _MISSING and _SECTIONS[section].get(key, False):
                 self.problems.add(
@@ -740,9 +796,15 @@ class _Reader:
     def unwrap(self, raw: Any, path: str, unit: str | None) -> Any:
         """Value of a plain number or a ``{value, unit, source}`` table."""
         if not _is_quantity(raw):
-            if isinstance(raw, dict) and set(raw) & set(_QUANTITY_KEYS):
-                self.problems.add(path, raw, "a quantity table needs `value` (and may have "
-                                  "`unit`, `source`)")
+            if isinstance(raw, dict) and _looks_like_quantity(raw):
+                unknown = [k for k in raw if k not in _QUANTITY_KEYS]
+                for key in unknown:
+                    self.problems.add(f"{path}.{key}", raw[key], _suggest(key, _QUANTITY_KEYS)
+                                      .replace("unknown key", "unknown key in a {value, unit, "
+                                               "source} table"))
+                if "value" not in raw and not any(_close_to(k, "value") for k in unknown):
+                    self.problems.add(path, raw, "a quantity table needs `value` (and may have "
+                                      "`unit`, `source`)")
                 return _MISSING
             return raw
         given_unit = raw.get("unit", "")
@@ -865,8 +927,8 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
                      allowed="the sampling fraction must satisfy 0 < scale <= 1")
     replicates = r.number(r.get("run", "replicates"), "run.replicates", integer=True, lo=1,
                           allowed="must be an integer >= 1")
-    seed = r.number(r.get("run", "seed"), "run.seed", integer=True, lo=0,
-                    allowed="must be a non-negative integer")
+    seed = r.number(r.get("run", "seed"), "run.seed", integer=True, lo=0, hi=SEED_MAX,
+                    allowed=SEED_ALLOWED)
     block_size = r.number(r.get("run", "block_size"), "run.block_size", integer=True, lo=1,
                           allowed="must be an integer >= 1")
 
@@ -1100,12 +1162,13 @@ def _parse_eras(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> A
                       unit="year")
         ly = r.number(item.get("last_year", _MISSING), f"{p}.last_year", integer=True,
                       unit="year")
-        levels = [r.number(item.get(k, _MISSING), f"{p}.{k}", lo=0, unit=_ERA_UNIT,
-                           allowed="a relative level must be >= 0 (childless women = 1)")
+        levels = [_era_value(r, item.get(k, _MISSING), f"{p}.{k}", calibrated=True,
+                             lo=0, unit=_ERA_UNIT,
+                             allowed="a relative level must be >= 0 (childless women = 1)")
                   for k in ("second", "third", "fourth_plus")]
         source = r.string(item.get("source", ""), f"{p}.source")
-        shares = [r.number(item.get(k, 0.0), f"{p}.{k}", lo=0, hi=1, unit="share",
-                           allowed="a share must be in 0..1")
+        shares = [_era_value(r, item.get(k, 0.0), f"{p}.{k}", calibrated=k != "never_replace",
+                             lo=0, hi=1, unit="share", allowed="a share must be in 0..1")
                   for k in ("stop_after_first", "sterile", "never_replace")]
         if _all_present(fy, ly) and fy > ly:
             r.problems.add(f"{p}.first_year", fy, f"must not be after last_year = {ly}")
@@ -1178,6 +1241,24 @@ def _parse_replacement(r: _Reader) -> Any:
         return _MISSING
     return ReplacementConfig(enabled=enabled, infecund_ages=ages, infecund_share=shares,
                              never_multiplier=mult, wait_pmf=pmf)
+
+
+#: An era value taken from the packaged parity calibration (``data/parity_calibration.csv``).
+CALIBRATED = "calibrated"
+
+
+def _era_value(r: _Reader, raw: Any, path: str, *, calibrated: bool, allowed: str,
+               **bounds: Any) -> Any:
+    """An era's number, or ``"calibrated"`` where the calibration fits that key."""
+    if calibrated and raw == CALIBRATED:
+        return CALIBRATED
+    if calibrated and isinstance(raw, str):
+        close = difflib.get_close_matches(raw, [CALIBRATED], n=1, cutoff=0.6)
+        hint = 'did you mean "calibrated"? ' if close else ""
+        r.problems.add(path, raw, f'{hint}a number or "calibrated" (the packaged fit)')
+        return _MISSING
+    return r.number(raw, path, allowed=allowed + (' or "calibrated"' if calibrated else ""),
+                    **bounds)
 
 
 def _parse_province_multipliers(r: _Reader, raw: Any) -> Any:
@@ -1285,6 +1366,8 @@ def _load(path: Path) -> tuple[ScenarioConfig | None, _Problems]:
     path = path.resolve()
     problems.default_file = path
     table, chain = _resolve(path, (), problems)
+    if problems.incomplete:  # one message per real problem: no cascade of "missing" keys
+        return None, problems
     root = chain[-1] if chain else path
     config = _parse(table, problems, root, path, chain, default_name=path.stem)
     return config, problems
@@ -1378,8 +1461,8 @@ def override(config: ScenarioConfig, **options: Any) -> ScenarioConfig:
         checked["replicates"] = r.number(given["replicates"], "replicates", integer=True, lo=1,
                                          allowed="must be an integer >= 1")
     if "seed" in given:
-        checked["seed"] = r.number(given["seed"], "seed", integer=True, lo=0,
-                                   allowed="must be a non-negative integer")
+        checked["seed"] = r.number(given["seed"], "seed", integer=True, lo=0, hi=SEED_MAX,
+                                   allowed=SEED_ALLOWED)
     if problems.items:
         raise ConfigError(problems.message(f"command-line options for {config.name!r}"))
     return dataclasses.replace(config, run=dataclasses.replace(config.run, **checked))

@@ -12,6 +12,8 @@ attributes.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import itertools
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from lossproj import regions
+from lossproj import plausibility, regions
 from lossproj.errors import DataError
 from lossproj.paths import packaged_data_dir
 
@@ -131,7 +133,9 @@ _SEX_BOTH = _cat("sex", SEXES_BOTH, "'female', 'male' or 'both'")
 _AGE = _int("age", "an integer age 0..100 (100 = 100+)", 0, 100)
 _AGE_FERT = _int("age", "an integer age of mother 15..49", 15, 49)
 _YEAR = _int("year", "an integer calendar year")
-_RATE = "a death rate >= 0 [deaths per person-year]"
+_MX = plausibility.BOUNDS["mx"]
+_SRB = plausibility.BOUNDS["srb"]
+_RATE = f"a death rate in [0, {_MX.high:g}] [deaths per person-year]"
 _ASFR = "a fertility rate in [0, 1] [births per woman per year]"
 _SHARE = "a share in [0, 1]"
 _E0 = "a life expectancy in (0, 120) years"
@@ -239,7 +243,7 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
         TableSchema(
             "mortality_national.csv",
-            (_YEAR, _SEX, _AGE, _num("mx", _RATE, 0)),
+            (_YEAR, _SEX, _AGE, _num("mx", _RATE, 0, _MX.high)),
             ("year", "sex", "age"),
             {"year": range(1950, 2101), "sex": SEXES, "age": range(0, 101)},
             "central death rate, China",
@@ -272,7 +276,7 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
         TableSchema(
             "sex_ratio_at_birth.csv",
-            (_YEAR, _num("srb", "a sex ratio at birth in (0, 2] [male births per female birth]", 0, 2, strict_min=True)),
+            (_YEAR, _num("srb", f"a sex ratio at birth in [{_SRB.low:g}, {_SRB.high:g}] [male births per female birth]", _SRB.low, _SRB.high)),
             ("year",),
             {"year": range(1950, 2101)},
             "sex ratio at birth, China",
@@ -400,7 +404,7 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
         TableSchema(
             "sweden_female.csv",
-            (_YEAR, _AGE, _num("mx", _RATE, 0), _num("asfr", _ASFR, 0, 1),
+            (_YEAR, _AGE, _num("mx", _RATE, 0, _MX.high), _num("asfr", _ASFR, 0, 1),
              _num("population", "a population count >= 0 [persons]", 0)),
             ("year", "age"),
             {"year": None, "age": range(0, 101)},
@@ -636,8 +640,30 @@ def validate_frame(raw: pd.DataFrame, schema: TableSchema, fname: str | None = N
     return df, problems
 
 
+#: The data directory of the current run (:func:`using_data_dir`); ``None``: the packaged one.
+_ACTIVE_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "lossproj_data_dir", default=None)
+
+
+def active_data_dir() -> Path:
+    """The directory tables are read from: the one of :func:`using_data_dir`, else ``data/``."""
+    active = _ACTIVE_DIR.get()
+    return active if active is not None else packaged_data_dir()
+
+
+@contextlib.contextmanager
+def using_data_dir(data_dir: Path | str | None):
+    """Read every table from ``data_dir`` inside the ``with`` block (``None``: the packaged
+    ``data/``); used by ``lossproj run --data-dir``."""
+    token = _ACTIVE_DIR.set(Path(data_dir).resolve() if data_dir is not None else None)
+    try:
+        yield
+    finally:
+        _ACTIVE_DIR.reset(token)
+
+
 def _resolve_dir(data_dir: Path | str | None) -> Path:
-    return Path(data_dir) if data_dir is not None else packaged_data_dir()
+    return Path(data_dir) if data_dir is not None else active_data_dir()
 
 
 def _read_text(path: Path, fname: str) -> pd.DataFrame:
@@ -967,6 +993,26 @@ def _population_sums(df: pd.DataFrame, fname: str) -> list[str]:
     ]
 
 
+#: National totals a population table may hold, per census or estimate year [persons]: China's
+#: population lay between 0.5 and 1.6 billion from 1950 on; a table in thousands (or in
+#: millions) falls outside.
+NATIONAL_POPULATION_RANGE = (5e8, 1.6e9)
+
+
+def _population_magnitude(year_col: str, national_only: bool) -> Callable[[pd.DataFrame, str], list[str]]:
+    """National totals per year within :data:`NATIONAL_POPULATION_RANGE` (persons, not thousands)."""
+    def check(df: pd.DataFrame, fname: str) -> list[str]:
+        rows = df if national_only else df[df["region"] == regions.NATIONAL]
+        totals = rows.groupby(year_col)["population"].sum()
+        lo, hi = NATIONAL_POPULATION_RANGE
+        return [
+            f"{fname}: {year_col}={year}: China's population sums to {total:,.0f}; expected "
+            f"{lo:,.0f}..{hi:,.0f} persons (is the table in thousands?)"
+            for year, total in totals.items() if not lo <= total <= hi
+        ]
+    return check
+
+
 def _fertility_variants(df: pd.DataFrame, fname: str) -> list[str]:
     """low/high variants equal medium before 2024 (data contract)."""
     wide = df.pivot_table(index=["year", "age"], columns="variant", values="asfr")
@@ -981,9 +1027,10 @@ def _fertility_variants(df: pd.DataFrame, fname: str) -> list[str]:
     return out
 
 
-CROSS_CHECKS: dict[str, Callable[[pd.DataFrame, str], list[str]]] = {
-    "population_census.csv": _population_sums,
-    "fertility_national.csv": _fertility_variants,
+CROSS_CHECKS: dict[str, tuple[Callable[[pd.DataFrame, str], list[str]], ...]] = {
+    "population_census.csv": (_population_sums, _population_magnitude("census_year", False)),
+    "population_wpp.csv": (_population_magnitude("year", True),),
+    "fertility_national.csv": (_fertility_variants,),
 }
 
 
@@ -1014,8 +1061,9 @@ def check_all(data_dir: Path | None = None, tables: Iterable[str] | None = None)
             problems.append(f"{name}: not a known table; known tables: {', '.join(TABLES)}")
             continue
         if not path.is_file():
-            if name not in OPTIONAL_SCHEMAS:
-                problems.append(f"{name}: file not found in {d}")
+            if name not in OPTIONAL_SCHEMAS or name in recorded:
+                problems.append(f"{name}: file not found in {d}"
+                                + (f" (recorded in {CHECKSUM_FILE})" if name in recorded else ""))
             continue
         try:
             raw = _read_text(path, name)
@@ -1023,8 +1071,9 @@ def check_all(data_dir: Path | None = None, tables: Iterable[str] | None = None)
             problems.append(str(err))
             continue
         df, found = validate_frame(raw, SCHEMAS[name], name)
-        if not found and name in CROSS_CHECKS:
-            found = CROSS_CHECKS[name](df, name)
+        if not found:
+            for cross in CROSS_CHECKS.get(name, ()):
+                found += cross(df, name)
         problems += found[:MAX_PROBLEMS]
         if len(found) > MAX_PROBLEMS:
             problems.append(f"{name}: … and {len(found) - MAX_PROBLEMS} more problem(s)")
@@ -1034,3 +1083,66 @@ def check_all(data_dir: Path | None = None, tables: Iterable[str] | None = None)
                 f"({recorded[name][:12]}…); the table changed after scripts/prepare_data.py wrote it"
             )
     return problems
+
+
+def verify_for_run(data_dir: Path | str | None = None) -> None:
+    """Check a data directory before a run uses it; raise :class:`DataError` listing problems.
+
+    The packaged ``data/`` (``data_dir=None``) is verified cheaply: every table recorded in
+    ``checksums.json`` is present with its recorded SHA-256 (so an edited, rescaled or deleted
+    table — the parity calibration included — is refused), and the census provinces add up to
+    China. A user's directory gets the full :func:`check_all` (every schema, the cross-table
+    rules, and its own ``checksums.json`` when it has one). A directory whose files have not
+    changed since it last passed (same names, sizes and modification times) is not checked again
+    in the same process.
+    """
+    stamp = _directory_stamp(Path(data_dir) if data_dir is not None else packaged_data_dir())
+    if stamp in _VERIFIED:
+        return
+    _verify(data_dir)
+    _VERIFIED.add(stamp)
+
+
+#: Stamps (:func:`_directory_stamp`) of data directories that passed :func:`verify_for_run`.
+_VERIFIED: set[tuple] = set()
+
+
+def _directory_stamp(d: Path) -> tuple:
+    if not d.is_dir():
+        return (str(d),)
+    return (str(d.resolve()), *sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                                      for f in d.iterdir() if f.is_file()))
+
+
+def _verify(data_dir: Path | str | None) -> None:
+    if data_dir is not None:
+        d = Path(data_dir)
+        problems = check_all(d)
+        where = f"data directory {d}"
+    else:
+        d = packaged_data_dir()
+        where = f"the packaged data directory {d}"
+        recorded = recorded_checksums(d)
+        if not recorded:
+            problems = [f"{CHECKSUM_FILE}: missing or empty in {d}; reinstall lossproj"]
+        else:
+            problems = []
+            for name, digest in sorted(recorded.items()):
+                path = d / name
+                if not path.is_file():
+                    problems.append(f"{name}: file not found (recorded in {CHECKSUM_FILE})")
+                elif sha256_file(path) != digest:
+                    problems.append(
+                        f"{name}: sha256 {sha256_file(path)[:12]}… differs from {CHECKSUM_FILE} "
+                        f"({digest[:12]}…): the table was changed after scripts/prepare_data.py "
+                        "wrote it")
+            if not problems:
+                census = load_table("population_census.csv", d)
+                for cross in CROSS_CHECKS["population_census.csv"]:
+                    problems += cross(census, "population_census.csv")
+    if problems:
+        fix = ("restore the packaged tables (reinstall lossproj, or `git checkout data/` in a "
+               "checkout), or run on a copy with `lossproj run --data-dir DIR`, which checks "
+               "every table in full") if data_dir is None else "fix the tables listed (`lossproj data check --data-dir DIR` lists them)"
+        raise DataError(f"{where} fails its checks ({len(problems)} problem(s)); {fix}:\n"
+                        + _summarise(problems))

@@ -1,7 +1,10 @@
 """Result files: NetCDF, tidy CSV, an Excel workbook for planners, run metadata and figures.
 
-Everything is written into a temporary directory beside the output directory and moved into
-place only when complete, so an interrupted run leaves no half-written ``projection.nc``.
+A run claims its output directory before computing (:class:`OutputClaim`: a second run into
+the same directory stops at once), writes everything into a staging folder beside it and puts
+the whole result in place in one step when complete: an interrupted run leaves either the
+earlier result or the new one, never a mix, and the next run into the same directory removes
+what it left.
 
 Files written by :func:`write_results`:
 
@@ -25,13 +28,17 @@ Files written by :func:`write_results`:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import glob
 import importlib.util
 import json
 import logging
 import os
 import platform
 import shutil
-import tempfile
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -43,6 +50,13 @@ import pandas as pd
 import xarray as xr
 
 from lossproj import __version__, plotting
+
+try:  # POSIX advisory locks; Windows locks a byte of the file instead
+    import fcntl
+except ModuleNotFoundError:  # pragma: no cover - Windows
+    fcntl = None
+    import msvcrt
+from lossproj.errors import DataError, OutputError
 from lossproj.regions import NATIONAL
 from lossproj.summary import (
     STANDARD_DIMS,
@@ -61,6 +75,9 @@ EXCEL = "projection.xlsx"
 RUN_JSON = "run.json"
 FIGURE_DIR = "figures"
 
+#: Per-scenario attributes recorded in ``run.json`` under ``resolved_parameters``.
+RESOLVED_ATTRS = ("parity_parameters", "fertility_solve_shortfall")
+
 #: Packages whose versions are recorded in ``run.json``.
 RECORDED_PACKAGES = ("numpy", "numba", "xarray", "pandas", "scipy", "h5netcdf", "matplotlib")
 
@@ -72,34 +89,257 @@ _SHEET_NAME_MAX = 31
 
 
 # --------------------------------------------------------------------------------------------
-# Output directory
+# Output directory: claimed before the computation, replaced in one step
 # --------------------------------------------------------------------------------------------
 
+#: Suffix of the lock file beside an output directory while a run holds it.
+LOCK_SUFFIX = ".lossproj-lock"
+#: Suffix of the folder beside an output directory where a run writes its files.
+STAGING_SUFFIX = ".lossproj-partial"
+#: Suffix of the folder holding an earlier result while it is being replaced (no atomic swap).
+OLD_SUFFIX = ".lossproj-old"
 
-def check_out_dir(out_dir: str | Path, *, force: bool = False) -> Path:
-    """Refuse an existing non-empty output directory unless ``force``.
 
-    Called before a long run so that it fails early; :func:`write_results` checks again.
+def _hidden(out_dir: Path, suffix: str, tag: str = "") -> Path:
+    """A hidden sibling of ``out_dir``: ``.<name>[.<tag>]<suffix>``."""
+    return out_dir.parent / f".{out_dir.name}{'.' + tag if tag else ''}{suffix}"
+
+
+def _absolute(out_dir: str | Path) -> Path:
+    """``out_dir`` made absolute, ``.`` and ``..`` resolved; refuses the current folder."""
+    given = Path(out_dir)
+    path = Path(os.path.abspath(given))
+    cwd = Path.cwd()
+    if path == cwd or path in cwd.parents or path.parent == path:
+        raise OutputError(f"--out {given} is the current folder or one above it; name a new "
+                          "folder for the results (e.g. --out results/run1)")
+    return path
+
+
+def _lock(fd: int) -> None:
+    """Lock ``fd`` exclusively without waiting; ``OSError`` if another process holds it.
+    The operating system releases the lock when the process ends, however it ends."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def _writable(folder: Path) -> bool:
+    """Whether this process may create and remove entries in ``folder``."""
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def _io_error(exc: OSError, doing: str, path: Path) -> OutputError:
+    """One-line :class:`OutputError` for an operating-system error while ``doing`` ``path``."""
+    cause = exc.strerror or str(exc)
+    return OutputError(f"{cause[:1].lower() + cause[1:]} while {doing} {path}")
+
+
+class OutputClaim:
+    """A run's claim on its output directory, held from before the computation to the end.
+
+    The claim is an exclusive ``flock`` on ``.<name>.lossproj-lock`` beside the directory:
+    the operating system releases it when the process ends, however it ends, so a killed run
+    never blocks the next one. While holding it, a run removes the staging folders that
+    killed runs left beside the directory and restores an earlier result left aside by a kill
+    during a replacement.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The output directory (absolute).
+    force : bool
+        Whether an existing non-empty result may be replaced.
+    staging : Path
+        Where the run writes its files before they are installed.
+    """
+
+    def __init__(self, out_dir: str | Path, *, force: bool = False) -> None:
+        self.given = Path(out_dir)
+        self.out_dir = _absolute(out_dir)
+        self.force = force
+        self.lock_path = _hidden(self.out_dir, LOCK_SUFFIX)
+        self.staging = _hidden(self.out_dir, STAGING_SUFFIX, str(os.getpid()))
+        self._fd: int | None = None
+        self._acquire()
+
+    # -- lock ---------------------------------------------------------------------------------
+    def _acquire(self) -> None:
+        out = self.out_dir
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"output path {self.given} exists and is not a directory")
+        blocker = next((a for a in out.parents if a.exists() and not a.is_dir()), None)
+        if blocker is not None:
+            raise OutputError(f"--out {self.given}: {blocker} is a file, not a folder")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _io_error(exc, "creating the folder", out.parent) from None
+        while True:
+            try:
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise _io_error(exc, "claiming the output directory beside", out) from None
+            try:
+                _lock(fd)
+            except OSError:
+                holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown"
+                os.close(fd)
+                raise OutputError(
+                    f"output directory {self.given} is being written by another lossproj run "
+                    f"({holder}); wait for it to finish or choose another --out"
+                ) from None
+            # the lock file may have been removed by the run that held it: lock the live one
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        self._fd = fd
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}, started "
+                     f"{datetime.now(UTC).isoformat(timespec='seconds')}".encode())
+        try:
+            self._recover()
+            self._check()
+            self.staging.mkdir()
+        except BaseException:
+            self.release()
+            raise
+
+    def _recover(self) -> None:
+        """Remove what killed runs left beside the directory; restore a result left aside."""
+        old = _hidden(self.out_dir, OLD_SUFFIX)
+        if old.is_dir():
+            if self.out_dir.exists():
+                shutil.rmtree(old)
+            else:
+                os.rename(old, self.out_dir)
+                logger.warning("restored the result in %s that an interrupted run had set aside",
+                               self.out_dir)
+        for stale in self.out_dir.parent.glob(f".{glob.escape(self.out_dir.name)}.*"
+                                              f"{STAGING_SUFFIX}"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def _check(self) -> None:
+        out = self.out_dir
+        if out.is_dir() and any(out.iterdir()):
+            if not self.force:
+                raise OutputError(
+                    f"output directory {self.given} exists and is not empty; choose another "
+                    "--out directory or pass --force to replace lossproj's files in it"
+                )
+            if not _writable(out):
+                raise OutputError(f"permission denied: cannot replace the files in {self.given}")
+        if not _writable(out.parent):
+            raise OutputError(f"permission denied: cannot write into {out.parent} (the folder "
+                              f"of --out {self.given})")
+
+    def release(self) -> None:
+        """Remove the staging folder and give up the claim (idempotent)."""
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+        if self._fd is not None:
+            try:
+                os.unlink(self.lock_path)
+            except FileNotFoundError:
+                pass
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> OutputClaim:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    # -- install ------------------------------------------------------------------------------
+    def install(self, names: list[str]) -> list[Path]:
+        """Put the staged files in place in one step; return their final paths.
+
+        A new or empty directory is replaced by a rename. A non-empty one (``force``) gets the
+        files of its own that are not lossproj's carried into the staging folder (hard links),
+        then the two folders are swapped atomically (``renameat2(RENAME_EXCHANGE)`` on Linux;
+        elsewhere two renames, the earlier result kept beside as ``.<name>.lossproj-old`` until
+        the new one is in place, so a kill leaves one whole result that the next run restores).
+        """
+        out = self.out_dir
+        try:
+            if not out.exists() or not any(out.iterdir()):
+                os.rename(self.staging, out)  # replaces an empty directory
+            else:
+                skip = set(names) | set(_files_of_earlier_run(out))
+                _carry(out, self.staging, "", skip)
+                if not _exchange(self.staging, out):
+                    old = _hidden(out, OLD_SUFFIX)
+                    os.rename(out, old)
+                    os.rename(self.staging, out)
+                    shutil.rmtree(old)
+                else:
+                    shutil.rmtree(self.staging)
+        except OSError as exc:
+            raise _io_error(exc, "installing the result in", out) from None
+        return [self.given / n for n in names]
+
+
+def _carry(src: Path, dst: Path, rel: str, skip: set[str]) -> None:
+    """Hard-link (or copy) the entries of ``src`` not named in ``skip`` into ``dst``."""
+    for entry in src.iterdir():
+        name = f"{rel}{entry.name}"
+        target = dst / entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            target.mkdir(exist_ok=True)
+            _carry(entry, target, name + "/", skip)
+            if not any(target.iterdir()) and any(f.startswith(name + "/") for f in skip):
+                target.rmdir()
+        elif name not in skip and not target.exists():
+            try:
+                os.link(entry, target, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(entry, target, follow_symlinks=False)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories atomically (Linux ``renameat2``); ``False`` where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def check_out_dir(out_dir: str | Path, *, force: bool = False) -> OutputClaim:
+    """Claim ``out_dir`` for a run before computing: refused if another run holds it, if it is
+    not empty (unless ``force``) or if its folder cannot be written.
+
+    Returns
+    -------
+    OutputClaim
+        Pass it to :func:`write_results` (``claim=``); release it when done.
 
     Raises
     ------
-    FileExistsError
-        Naming the directory and ``--force``.
+    OutputError
+        Naming the directory and what to do.
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise FileExistsError(f"output path {out_dir} exists and is not a directory")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise FileExistsError(
-            f"output directory {out_dir} exists and is not empty; choose another --out "
-            "directory or pass --force to replace lossproj's files in it"
-        )
-    return out_dir
+    return OutputClaim(out_dir, force=force)
 
 
 def write_results(ds: xr.Dataset, out_dir: str | Path, *, force: bool = False,
                   excel: bool = True, figures: bool = True,
-                  run_info: Mapping[str, Any] | None = None) -> list[Path]:
+                  run_info: Mapping[str, Any] | None = None,
+                  claim: OutputClaim | None = None) -> list[Path]:
     """Write a projection's files into ``out_dir`` atomically.
 
     Parameters
@@ -108,76 +348,80 @@ def write_results(ds: xr.Dataset, out_dir: str | Path, *, force: bool = False,
         A projection (``lossproj.api.project``).
     out_dir : str or Path
         Created if missing. An existing non-empty directory is refused unless ``force``; with
-        ``force`` the files lossproj writes (and those listed in an older ``run.json``) are
-        replaced, other files are left alone.
+        ``force`` the result is replaced as a whole (lossproj's files, and those listed in an
+        older ``run.json``, go; other files are kept).
     force : bool
     excel, figures : bool
         Whether to write ``projection.xlsx`` and ``figures/``.
     run_info : mapping, optional
         Extra metadata for ``run.json`` (e.g. ``{"timings": {"project_s": 1.2}}``).
+    claim : OutputClaim, optional
+        The claim taken before the computation (:func:`check_out_dir`); default: claimed here
+        and released at the end.
 
     Returns
     -------
     list of Path
         The files written, ``projection.nc`` first.
+
+    Raises
+    ------
+    OutputError
+        If the directory is taken, not writable, or the disk is full (naming the file).
     """
-    out_dir = check_out_dir(out_dir, force=force)
-    parent = out_dir.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; give it a normal directory's mode
+    own = claim is None
+    claim = claim if claim is not None else OutputClaim(out_dir, force=force)
     try:
-        names = _write_all(ds, tmp, excel=excel, figures=figures, run_info=run_info or {})
-        final = _install(tmp, out_dir, names)
+        names = _write_all(ds, claim.staging, excel=excel, figures=figures,
+                           run_info=run_info or {}, shown=claim.given)
+        final = claim.install(names)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        if own:
+            claim.release()
     logger.info("wrote %d files to %s", len(final), out_dir)
     return final
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _write_all(ds: xr.Dataset, tmp: Path, *, excel: bool, figures: bool,
-               run_info: Mapping[str, Any]) -> list[str]:
+               run_info: Mapping[str, Any], shown: Path | None = None) -> list[str]:
+    """Write every file into ``tmp``; errors name the file as it will be in ``shown``."""
+    shown = shown if shown is not None else tmp
     names = [NETCDF]
-    write_netcdf(ds, tmp / NETCDF)
-    names += write_csv(ds, tmp)
+    with _writing(tmp, shown, NETCDF):
+        write_netcdf(ds, tmp / NETCDF)
+    with _writing(tmp, shown, CSV_BY_SEX):
+        names += write_csv(ds, tmp)
     if excel:
-        write_excel(ds, tmp / EXCEL)
+        with _writing(tmp, shown, EXCEL):
+            write_excel(ds, tmp / EXCEL)
         names.append(EXCEL)
     if figures:
-        names += write_figures(ds, tmp / FIGURE_DIR)
+        with _writing(tmp, shown, FIGURE_DIR):
+            names += write_figures(ds, tmp / FIGURE_DIR)
     names.append(RUN_JSON)
     meta = run_metadata(ds, run_info, files=names)
-    (tmp / RUN_JSON).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str),
-                                encoding="utf-8")
+    with _writing(tmp, shown, RUN_JSON):
+        (tmp / RUN_JSON).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str),
+                                    encoding="utf-8")
     return names
 
 
-def _install(tmp: Path, out_dir: Path, names: list[str]) -> list[Path]:
-    """Move the finished files from ``tmp`` into ``out_dir``."""
-    if not out_dir.exists():
-        os.rename(tmp, out_dir)
-        return [out_dir / n for n in names]
-    if not any(out_dir.iterdir()):
-        out_dir.rmdir()
-        os.rename(tmp, out_dir)
-        return [out_dir / n for n in names]
-    # --force into a non-empty directory: remove the files of an earlier run, replace ours.
-    old = _files_of_earlier_run(out_dir)
-    for name in old:
-        if name not in names and (out_dir / name).is_file():
-            (out_dir / name).unlink()
-    for name in names:
-        target = out_dir / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp / name, target)
-    return [out_dir / n for n in names]
+@contextlib.contextmanager
+def _writing(tmp: Path, shown: Path, name: str):
+    """Turn an operating-system error while writing ``name`` into one :class:`OutputError`
+    naming the file where it was to go (``shown / name``, or the file the error names)."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        target = shown / name
+        if exc.filename:
+            try:
+                target = shown / Path(exc.filename).relative_to(tmp)
+            except ValueError:
+                target = Path(exc.filename)
+        raise _io_error(exc, "writing", target) from None
 
 
 def _files_of_earlier_run(out_dir: Path) -> list[str]:
@@ -235,21 +479,27 @@ def read_results(path: str | Path) -> xr.Dataset:
 
     Raises
     ------
-    FileNotFoundError
-        If there is no ``projection.nc``.
-    ValueError
-        If the file is not a lossproj result.
+    DataError
+        If there is no ``projection.nc``, or the file is unreadable (corrupt, truncated, not
+        NetCDF) or not a lossproj result.
     """
     path = Path(path)
     file = path / NETCDF if path.is_dir() else path
     if not file.is_file():
         where = f"in directory {path}" if path.is_dir() else f"at {path}"
-        raise FileNotFoundError(f"no lossproj result {where}: expected {NETCDF}")
-    ds = xr.load_dataset(file, engine=netcdf_engine())
+        raise DataError(f"no lossproj result {where}: expected {NETCDF}")
+    try:
+        ds = xr.load_dataset(file, engine=netcdf_engine())
+    except Exception as exc:  # h5py/netCDF4/xarray raise many types for a damaged file
+        if isinstance(exc, PermissionError):
+            raise DataError(f"{file}: permission denied") from None
+        raise DataError(f"{file} cannot be read as NetCDF ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'}); "
+                        "it may be truncated or damaged: run the projection again") from None
     missing = [d for d in ("scenario", "year", "region", "age") if d not in ds.dims]
     if missing:
-        raise ValueError(f"{file} is not a lossproj result: it lacks the dims "
-                         f"{', '.join(missing)}")
+        raise DataError(f"{file} is not a lossproj result: it lacks the dims "
+                        f"{', '.join(missing)}")
     return ds
 
 
@@ -444,6 +694,13 @@ def run_metadata(ds: xr.Dataset, run_info: Mapping[str, Any] | None = None, *,
         "versions": _versions(),
         "attributes": attrs,
     }
+    per_scenario = attrs.get("scenarios")
+    if isinstance(per_scenario, Mapping):
+        # the parameters each engine ran with (calibrated values resolved), not the config text
+        meta["resolved_parameters"] = {
+            str(name): {key: _maybe_json(v[key]) for key in RESOLVED_ATTRS if key in v}
+            for name, v in per_scenario.items() if isinstance(v, Mapping)
+        }
     meta.update(dict(run_info or {}))
     if files is not None:
         meta["files"] = list(files)

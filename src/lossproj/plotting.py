@@ -13,6 +13,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from lossproj.errors import ConfigError
 from lossproj.regions import NATIONAL
 
 #: Years of the default pyramids [year].
@@ -34,14 +35,14 @@ def _region(da: xr.DataArray, region: str) -> xr.DataArray:
         return da.sel(region=region)
     if region == NATIONAL:
         return da.sum("region", keep_attrs=True)
-    raise ValueError(f"region {region!r} is not in the result; regions: {', '.join(names)}")
+    raise ConfigError(f"region {region!r} is not in the result; regions: {', '.join(names)}")
 
 
 def _scenario(da: xr.DataArray, scenario: str | None) -> tuple[xr.DataArray, str]:
     names = [str(s) for s in da["scenario"].values]
     scenario = names[0] if scenario is None else scenario
     if scenario not in names:
-        raise ValueError(f"scenario {scenario!r} is not in the result; scenarios: "
+        raise ConfigError(f"scenario {scenario!r} is not in the result; scenarios: "
                          f"{', '.join(names)}")
     return da.sel(scenario=scenario), scenario
 

@@ -7,8 +7,7 @@ import dataclasses
 import numpy as np
 
 from lossproj import data
-from lossproj.errors import DataError
-from lossproj.paths import packaged_data_dir
+from lossproj.errors import ConfigError, DataError
 from lossproj.rates import replacement
 from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel, RateBundle
 
@@ -24,6 +23,16 @@ SHARES = ("stop_after_first", "sterile")
 PROVINCIAL_RULES_FROM = 1980
 #: Packaged table of fitted parity levels (written by scripts/calibrate_parity.py).
 CALIBRATION_TABLE = "parity_calibration.csv"
+#: An era value or ``parity.province_one_child_multiplier`` taken from that table.
+CALIBRATED = "calibrated"
+#: Era keys that may be ``"calibrated"`` (the calibration fits them).
+CALIBRATED_KEYS = ("second", "third", "fourth_plus", "stop_after_first", "sterile")
+#: Era keys that are always stated numbers.
+ERA_NUMBERS = ("never_replace",)
+#: Starting values of a calibration for ``"calibrated"`` keys without a packaged fit
+#: [relative level; shares]: mid-range values inside the calibration's bounds.
+CALIBRATION_START = {"second": 0.5, "third": 0.3, "fourth_plus": 0.3,
+                     "stop_after_first": 0.1, "sterile": 0.01}
 
 
 def apply_rates(bundle: RateBundle, config) -> RateBundle:
@@ -77,21 +86,38 @@ def _national_tfr(bundle: RateBundle) -> np.ndarray:
     return (w[:, None] * tfr).sum(axis=0) / w.sum()
 
 
-def calibrated_levels(province_rule: str) -> tuple[dict, dict]:
-    """Fitted era levels and provincial one-child multipliers from ``data/parity_calibration.csv``.
-
-    Returns ``({era: {transition: value}}, {region: multiplier})`` with the provincial
-    multipliers fitted on the provincial fertility of ``province_rule``; empty dicts where the
-    table is not packaged.
+def _calibration_table():
+    """The packaged fitted parity levels (``data/parity_calibration.csv``).
 
     Raises
     ------
     DataError
-        If a share is outside 0..1, or the table has no provincial multipliers for the rule.
+        If the table is missing (a scenario asked for ``"calibrated"`` values) or malformed.
     """
-    if not (packaged_data_dir() / CALIBRATION_TABLE).exists():
-        return {}, {}
-    table = data.load_table(CALIBRATION_TABLE)
+    directory = data.active_data_dir()
+    if not (directory / CALIBRATION_TABLE).exists():
+        raise DataError(
+            f"{CALIBRATION_TABLE} is missing from {directory}; the scenario asks for "
+            '"calibrated" parity levels. Restore the table (scripts/calibrate_parity.py writes '
+            'it) or state numbers instead of "calibrated" in parity.eras and '
+            "parity.province_one_child_multiplier (docs/configuration.md)"
+        )
+    return data.load_table(CALIBRATION_TABLE)
+
+
+def calibrated_levels(province_rule: str) -> tuple[dict, dict]:
+    """Fitted era levels and provincial one-child multipliers from ``data/parity_calibration.csv``.
+
+    Returns ``({era: {transition: value}}, {region: {"second": m2, "third": m3}})`` with the
+    provincial multipliers fitted on the provincial fertility of ``province_rule``.
+
+    Raises
+    ------
+    DataError
+        If the table is missing, a share is outside 0..1, or the table has no provincial
+        multipliers for the rule.
+    """
+    table = _calibration_table()
     eras: dict = {}
     provinces: dict = {}
     for row in table.itertuples(index=False):
@@ -114,14 +140,102 @@ def calibrated_levels(province_rule: str) -> tuple[dict, dict]:
     return eras, provinces
 
 
+def _asks_calibrated(config) -> bool:
+    return any(getattr(e, k) == CALIBRATED for e in config.parity.eras for k in CALIBRATED_KEYS)
+
+
+def resolved_parity(config, *, start: bool = False) -> dict:
+    """The parity parameters a scenario runs with: every ``"calibrated"`` value resolved.
+
+    Precedence (docs/configuration.md, "Calibrated values"): a number stated in the scenario
+    (or inherited from its base) is used as it is; ``"calibrated"`` takes the fitted value of
+    the same era and key from ``data/parity_calibration.csv``; provincial multipliers come from
+    the table only when ``parity.province_one_child_multiplier = "calibrated"``.
+
+    Parameters
+    ----------
+    config : ScenarioConfig
+    start : bool
+        Starting values of a new calibration: ``"calibrated"`` values take the packaged fit
+        where there is one, else :data:`CALIBRATION_START` (no error for a missing table).
+
+    Returns
+    -------
+    dict
+        ``{"eras": [{name, first_year, last_year, <key>: value, ..., "calibrated": [keys]}],
+        "province_multipliers": {region: {"second": m2, "third": m3}}, "province_multipliers_from":
+        "calibration" | "scenario"}`` — recorded in the Dataset attributes and ``run.json``.
+
+    Raises
+    ------
+    DataError
+        If a ``"calibrated"`` value has no fitted value (table missing, era not in it).
+    """
+    p = config.parity
+    wants_prov = p.province_one_child_multiplier == CALIBRATED
+    fitted_eras: dict = {}
+    fitted_prov: dict = {}
+    if start:
+        fitted_eras = _maybe_fitted(config)
+    elif wants_prov or _asks_calibrated(config):
+        fitted_eras, fitted_prov = calibrated_levels(config.fertility.province_rule)
+    eras = []
+    for i, era in enumerate(p.eras):
+        row = {"name": era.name, "first_year": era.first_year, "last_year": era.last_year}
+        from_table = []
+        for key in (*CALIBRATED_KEYS, *ERA_NUMBERS):
+            value = getattr(era, key)
+            if value == CALIBRATED:
+                fitted = fitted_eras.get(era.name, {}).get(key)
+                if fitted is None and start:
+                    fitted = CALIBRATION_START[key]
+                if fitted is None:
+                    known = ", ".join(sorted(fitted_eras)) or "none"
+                    raise DataError(
+                        f"scenario {config.name!r}: parity.eras[{i}].{key} = \"calibrated\" but "
+                        f"{CALIBRATION_TABLE} has no fitted {key} for era {era.name!r} (eras in the "
+                        f"table: {known}); state a number for it, or name the era as in the table"
+                    )
+                value = fitted
+                from_table.append(key)
+            row[key] = float(value)
+        row["calibrated"] = from_table
+        eras.append(row)
+    if wants_prov:
+        provinces, origin = fitted_prov, "calibration"
+    else:
+        provinces = {r: {"second": float(m)} for r, m in p.province_one_child_multiplier}
+        origin = "scenario"
+    return {"eras": eras, "province_multipliers": provinces, "province_multipliers_from": origin}
+
+
+def _maybe_fitted(config) -> dict:
+    try:
+        return calibrated_levels(config.fertility.province_rule)[0]
+    except DataError:
+        return {}
+
+
+def calibration_start(config):
+    """``config`` with every ``"calibrated"`` era value replaced by its starting value for a
+    new calibration (the packaged fit where there is one, else :data:`CALIBRATION_START`)."""
+    resolved = resolved_parity(config, start=True)["eras"]
+    eras = tuple(
+        dataclasses.replace(era, **{k: row[k] for k in CALIBRATED_KEYS})
+        for era, row in zip(config.parity.eras, resolved, strict=True)
+    )
+    return dataclasses.replace(config, parity=dataclasses.replace(config.parity, eras=eras))
+
+
 def parity_model(bundle: RateBundle, config, *, levels=None, province_multipliers=None) -> ParityModel:
     """The scenario's parity progression on the bundle's grid.
 
     Parameters
     ----------
     levels : dict or None — ``{era name: {transition: value}}`` overriding the config's era
-        levels (the calibration passes its trial values here); by default the packaged fitted
-        levels are used where the config asks for ``"calibrated"`` multipliers.
+        levels (the calibration passes its trial values here); by default the levels of
+        :func:`resolved_parity` (stated numbers; the packaged fit where the config says
+        ``"calibrated"``).
     province_multipliers : dict or None — ``{region: {"second": m2, "third": m3}}`` multiplying
         the second-birth level (m2) and the third and higher levels (m3) of every era from
         :data:`PROVINCIAL_RULES_FROM` on (provincial family-planning rules); a plain number
@@ -135,27 +249,16 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     stop = np.zeros((n_r, years.size))
     sterile = np.zeros((n_r, years.size))
     era_never = np.zeros(years.size)
-    fitted_eras, fitted_prov = ({}, {})
-    if p.province_one_child_multiplier == "calibrated" and (levels is None or province_multipliers is None):
-        fitted_eras, fitted_prov = calibrated_levels(config.fertility.province_rule)
+    resolved = resolved_parity(config, start=levels is not None)
     if levels is None:
-        levels = fitted_eras
+        levels = {}
     if province_multipliers is None:
-        if isinstance(p.province_one_child_multiplier, str):
-            province_multipliers = fitted_prov
-        else:
-            province_multipliers = dict(p.province_one_child_multiplier)
+        province_multipliers = resolved["province_multipliers"]
     covered = np.zeros(years.size, dtype=bool)
-    for era in p.eras:
+    for era, row in zip(p.eras, resolved["eras"], strict=True):
         sel = (years >= era.first_year) & (years <= era.last_year)
         covered |= sel
-        values = {
-            "second": era.second,
-            "third": era.third,
-            "fourth_plus": era.fourth_plus,
-            "stop_after_first": era.stop_after_first,
-            "sterile": era.sterile,
-        } | levels.get(era.name, {})
+        values = row | levels.get(era.name, {})
         stop[:, sel] = values["stop_after_first"]
         sterile[:, sel] = values["sterile"]
         rel[:, 1, sel] = values["second"]
@@ -172,7 +275,7 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     if not covered.all():
         idx = np.flatnonzero(covered)
         if idx.size == 0:
-            raise ValueError(
+            raise ConfigError(
                 f"no policy era covers the rate years {years[0]}..{years[-1]}; check parity.eras"
             )
         nearest = idx[np.abs(np.arange(years.size)[:, None] - idx[None, :]).argmin(axis=1)]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from lossproj.errors import ConfigError
 from lossproj.regions import NATIONAL, closest_names
 
 #: Lower edges of the parent age groups used in tables [years of age]; the last is open.
@@ -79,7 +80,7 @@ def check_year(ds: xr.Dataset, year: int | None) -> int:
     if year is None:
         return int(years[-1])
     if year not in years:
-        raise ValueError(f"year {year} is not in the result; it has years {int(years[0])}.."
+        raise ConfigError(f"year {year} is not in the result; it has years {int(years[0])}.."
                          f"{int(years[-1])}")
     return int(year)
 
@@ -91,7 +92,7 @@ def check_region(ds: xr.Dataset, region: str) -> str:
         return region
     hint = closest_names(region, names)
     extra = f"did you mean {', '.join(repr(h) for h in hint)}? " if hint else ""
-    raise ValueError(f"region {region!r} is not in the result; {extra}regions: {', '.join(names)}")
+    raise ConfigError(f"region {region!r} is not in the result; {extra}regions: {', '.join(names)}")
 
 
 def check_scenario(ds: xr.Dataset, scenario: str | None) -> list[str]:
@@ -100,7 +101,7 @@ def check_scenario(ds: xr.Dataset, scenario: str | None) -> list[str]:
     if scenario is None:
         return names
     if scenario not in names:
-        raise ValueError(f"scenario {scenario!r} is not in the result; scenarios: "
+        raise ConfigError(f"scenario {scenario!r} is not in the result; scenarios: "
                          f"{', '.join(names)}")
     return [scenario]
 
@@ -131,22 +132,23 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
     Returns
     -------
     pandas.DataFrame
-        Counts [persons; ``allowance_cost`` in RMB per year].
+        Counts [persons; ``allowance_cost`` in RMB per year]; NaN where any value summed is
+        missing (never shown as 0).
     """
     if by not in ("region", "age_group"):
-        raise ValueError(f"unknown summary {by!r}; allowed: 'region', 'age_group'")
+        raise ConfigError(f"unknown summary {by!r}; allowed: 'region', 'age_group'")
     ds = replicate_mean(ds)
     year = check_year(ds, year)
     scenarios = check_scenario(ds, scenario)
     names = variables if variables is not None else count_variables(ds)
     unknown = [n for n in names if n not in ds.data_vars]
     if unknown:
-        raise ValueError(f"unknown variable(s) {', '.join(unknown)}; the result has "
+        raise ConfigError(f"unknown variable(s) {', '.join(unknown)}; the result has "
                          f"{', '.join(map(str, ds.data_vars))}")
     sub = ds[names].sel(year=year, scenario=scenarios)
     if by == "region":
         reduce = [d for d in ("sex", "age") if d in sub.dims]
-        table = sub.sum(reduce).to_dataframe()
+        table = sub.sum(reduce, skipna=False).to_dataframe()  # NaN stays missing
         table = table[names]
         return table.reindex(pd.MultiIndex.from_product(
             [scenarios, [str(r) for r in ds["region"].values]], names=["scenario", "region"]))
@@ -157,11 +159,12 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
     for name in names:
         da = sub[name]
         if "sex" in da.dims:
-            da = da.sum("sex")
-        columns[name] = da.groupby(groups).sum().to_pandas()
+            da = da.sum("sex", skipna=False)
+        columns[name] = da.groupby(groups).sum(skipna=False).to_pandas()
     if "shidu_parents_strict" in names and "population" in ds.data_vars:
-        pop = ds["population"].sel(year=year, scenario=scenarios, region=region).sum("sex")
-        pop = pop.groupby(groups).sum().to_pandas()
+        pop = ds["population"].sel(year=year, scenario=scenarios, region=region).sum(
+            "sex", skipna=False)
+        pop = pop.groupby(groups).sum(skipna=False).to_pandas()
         with np.errstate(divide="ignore", invalid="ignore"):
             columns["shidu_parents_strict_per_1000"] = (
                 columns["shidu_parents_strict"] / pop.where(pop > 0) * PER_THOUSAND

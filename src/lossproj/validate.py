@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from lossproj.config import load_validation_targets
+from lossproj.errors import ConfigError
 from lossproj.summary import replicate_mean
 
 COLUMNS = ("id", "kind", "figure", "year", "geography", "published", "unit", "model", "ratio",
@@ -30,7 +31,7 @@ def _pick_scenario(ds: xr.Dataset, scenario: str | None) -> str:
     if scenario is None:
         return "baseline" if "baseline" in names else names[0]
     if scenario not in names:
-        raise ValueError(f"scenario {scenario!r} is not in the result; scenarios: "
+        raise ConfigError(f"scenario {scenario!r} is not in the result; scenarios: "
                          f"{', '.join(names)}")
     return scenario
 
@@ -67,29 +68,37 @@ def model_value(ds: xr.Dataset, spec: Mapping[str, Any]) -> tuple[float | None, 
                       f"{first}..{last}")
     statistic = spec.get("statistic", "sum")
     if statistic not in STATISTICS:
-        raise ValueError(f"validation target statistic {statistic!r}; allowed: "
+        raise ConfigError(f"validation target statistic {statistic!r}; allowed: "
                          f"{', '.join(STATISTICS)}")
     ages = slice(int(spec.get("age_min", 0)), int(spec.get("age_max", 100)))
     da = ds[name].sel(region=region, year=years, age=ages)
     sex = spec.get("sex", "both")
     if "sex" in da.dims:
-        da = da.sel(sex=sex) if sex in ("female", "male") else da.sum("sex")
+        da = da.sel(sex=sex) if sex in ("female", "male") else da.sum("sex", skipna=False)
     if statistic == "weighted_mean":
         weights = ds["population"].sel(region=region, year=years, age=ages, sex="female")
-        per_year = (da * weights).sum("age") / weights.sum("age")
+        per_year = (da * weights).sum("age", skipna=False) / weights.sum("age", skipna=False)
     elif statistic == "share_of_population":
-        pop = ds["population"].sel(region=region, year=years, age=ages).sum(["sex", "age"])
-        per_year = da.sum("age") / pop
+        pop = ds["population"].sel(region=region, year=years, age=ages).sum(["sex", "age"],
+                                                                             skipna=False)
+        per_year = da.sum("age", skipna=False) / pop
     else:
-        per_year = da.sum("age")
+        per_year = da.sum("age", skipna=False)
     if statistic == "sum" and per_year.sizes["year"] != 1:
-        raise ValueError(f"validation target statistic 'sum' needs one year, got {first}..{last}")
-    return float(per_year.mean("year")), ""
+        raise ConfigError(f"validation target statistic 'sum' needs one year, got {first}..{last}")
+    value = float(per_year.mean("year", skipna=False))
+    if not np.isfinite(value):
+        return None, MISSING_NOTE
+    return value, ""
 
 
-def _status(comparison: str, published: float, model: float | None) -> str:
+#: Note of a target whose model values are NaN in the result (shown as missing, never compared).
+MISSING_NOTE = "the result's values for this target are missing (NaN)"
+
+
+def _status(comparison: str, published: float, model: float | None, reason: str = "") -> str:
     if model is None:
-        return "not in result"
+        return "missing values" if reason == MISSING_NOTE else "not in result"
     if comparison == "upper_bound":
         return "below bound" if model <= published else "ABOVE BOUND"
     if comparison == "lower_bound":
@@ -116,8 +125,9 @@ def validation_table(ds: xr.Dataset, *, scenario: str | None = None,
         Columns ``id, kind, figure, year, geography, published, unit, model, ratio, status,
         note, source``; ``ratio`` = model / published; ``status`` is ``compared``, ``below
         bound`` / ``ABOVE BOUND`` (upper bounds), ``above bound`` / ``BELOW BOUND`` (lower
-        bounds), ``not computable`` (the model cannot give it; ``note`` says why) or ``not in
-        result`` (this result lacks the years, region or variable). The table's ``attrs``
+        bounds), ``not computable`` (the model cannot give it; ``note`` says why), ``not in
+        result`` (this result lacks the years, region or variable) or ``missing values`` (the
+        result's values are NaN: never compared, never counted as 0). The table's ``attrs``
         record the scenario.
     """
     targets = load_validation_targets() if targets is None else targets
@@ -137,7 +147,8 @@ def validation_table(ds: xr.Dataset, *, scenario: str | None = None,
             value, reason = model_value(one, spec)
             row["model"] = np.nan if value is None else value
             row["ratio"] = np.nan if value is None or published == 0 else value / published
-            row["status"] = _status(target.get("comparison", "approximate"), published, value)
+            row["status"] = _status(target.get("comparison", "approximate"), published, value,
+                                    reason)
             row["note"] = reason or spec.get("note", "")
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(COLUMNS))

@@ -113,6 +113,9 @@ class ExpectedResult:
     rebirths : ndarray [R, T] — births to women whose only child had died, in the step t−1→t
     hazards : FertilityHazards
     shortfall : ndarray [R, T] — births the intensity solve could not place [births]
+    shortfall_history, births_history : ndarray [R, Y] or None — the same, and all births, in
+        every rate year from the bundle's first up to ``last_year`` [births] (the history
+        behind the output years; checked by ``lossproj.plausibility``)
     """
 
     regions: tuple[str, ...]
@@ -126,6 +129,8 @@ class ExpectedResult:
     rebirths: np.ndarray
     hazards: FertilityHazards
     shortfall: np.ndarray
+    shortfall_history: np.ndarray | None = None
+    births_history: np.ndarray | None = None
 
 
 def child_log_survival(mx: np.ndarray, srb: np.ndarray, first_year: int) -> np.ndarray:
@@ -332,6 +337,8 @@ def project_expected(
     women = np.zeros((n_r, n_t, A_OUT + 1))
     rebirths = np.zeros((n_r, n_t))
     shortfall = np.zeros((n_r, n_t))
+    history = bundle.years[bundle.years <= last_year]
+    shortfall_history = np.zeros((n_r, history.size))
     lam_grid = np.zeros_like(bundle.asfr)
     population = np.zeros((n_r, n_t, 2, A_OUT + 1))
     yi = years - pop.first_year
@@ -420,8 +427,11 @@ def project_expected(
         reb = _diag(coh.rebirth, first_cohort, years - 1)
         p_prev = pop.population[r, 0][np.clip(yi - 1, 0, None)]
         rebirths[r] = (p_prev * reb).sum(axis=-1)
-        short = _diag(coh.shortfall, first_cohort, years)
+        # unplaced births only: a negative value is an excess of replacement births over the ASFR
+        short = np.clip(_diag(coh.shortfall, first_cohort, years), 0.0, None)
         shortfall[r] = (p_f * short).sum(axis=-1)
+        short = np.clip(_diag(coh.shortfall, first_cohort, history), 0.0, None)
+        shortfall_history[r] = (pop.population[r, 0][history - pop.first_year] * short).sum(axis=-1)
         if progress is not None:
             progress(r + 1, n_r)
 
@@ -447,4 +457,6 @@ def project_expected(
         rebirths=rebirths,
         hazards=hazards,
         shortfall=shortfall,
+        shortfall_history=shortfall_history,
+        births_history=pop.births[:, history - pop.first_year],
     )

@@ -13,7 +13,7 @@ from lossproj import regions as reg
 from lossproj.engines import micro
 from lossproj.engines.expected import ExpectedResult
 from lossproj.engines.population import PopulationArrays, project_population, step_mortality
-from lossproj.errors import LossprojWarning
+from lossproj.errors import ConfigError, LossprojWarning
 from lossproj.rates.bundle import A_OUT, FERT_MIN, ParityModel, RateBundle
 
 #: Extra variables of the microsimulation (DESIGN.md §1; docs/model.md).
@@ -108,15 +108,44 @@ def _machine_memory_bytes() -> float | None:
         return None
 
 
-def check_run_size(inp: micro.MicroInputs, scale: float, replicates: int) -> dict:
-    """Refuse a run that would not fit in memory; warn before one that will take long.
+#: Fewest simulated women per cohort of mothers, on average over a region's cohorts, for a
+#: microsimulation's cells to hold more than a handful of women [women per cohort].
+MIN_WOMEN_PER_COHORT = 10
+
+
+def _check_scale(inp: micro.MicroInputs, scale: float, regions=None) -> None:
+    """Refuse a sampling fraction too small for the cells it fills, naming the scale needed."""
+    if scale >= 1.0:
+        return
+    n, _ = micro.women_per_cohort(inp, scale)
+    cohorts = np.maximum((inp.cohort_sizes > 0).sum(axis=1), 1)
+    weights = inp.cohort_sizes.sum(axis=1)
+    per_cohort = n.sum(axis=1) / cohorts
+    if (per_cohort >= MIN_WOMEN_PER_COHORT).all():
+        return
+    r = int(np.argmin(per_cohort))
+    name = regions[r] if regions is not None else f"#{r}"
+    needed = float(np.max(MIN_WOMEN_PER_COHORT * cohorts / np.where(weights > 0, weights, 1.0)))
+    needed = min(1.0, float(f"{needed * 1.05:.2g}"))
+    raise ConfigError(
+        f"run.scale = {scale:g} simulates {int(n[r].sum()):,} women for {int(cohorts[r])} "
+        f"cohorts of mothers in {name} ({per_cohort[r]:.2g} per cohort): too few for "
+        f"the cells it fills (at least {MIN_WOMEN_PER_COHORT} per cohort in every region); "
+        f"use --scale {needed:g} or more"
+    )
+
+
+def check_run_size(inp: micro.MicroInputs, scale: float, replicates: int, regions=None) -> dict:
+    """Refuse a run that would not fit in memory or whose scale is too small for its cells;
+    warn before one that will take long.
 
     Returns the estimate (:func:`lossproj.engines.micro.estimate_run`).
     """
     est = micro.estimate_run(inp, scale=scale, replicates=replicates)
+    _check_scale(inp, scale, regions)
     memory = _machine_memory_bytes()
     if memory is not None and est["memory_bytes"] > MEMORY_SHARE * memory:
-        raise ValueError(
+        raise ConfigError(
             f"a microsimulation at scale {scale} with {replicates} replicate(s) needs about "
             f"{est['memory_bytes'] / 2**30:.1f} GiB, more than {MEMORY_SHARE:.0%} of this "
             f"machine's {memory / 2**30:.1f} GiB; lower the scale or the replicates"
@@ -159,7 +188,7 @@ def run_micro_dataset(
         if progress is not None:
             progress(config.name, done, total)
 
-    check_run_size(inp, float(run.scale), int(run.replicates))
+    check_run_size(inp, float(run.scale), int(run.replicates), bundle.regions)
     result = micro.simulate(
         inp, seed=int(run.seed), scale=float(run.scale), replicates=int(run.replicates),
         region_ids=codes, block_size=int(run.block_size), progress=tick, max_seconds=max_seconds,

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lossproj import plausibility
 from lossproj.conventions import FERT_MAX as FERT_MAX  # re-exported: the grid's conventions
 from lossproj.conventions import FERT_MIN as FERT_MIN
 from lossproj.conventions import LOSS_AGE_EDGES as LOSS_AGE_EDGES
 from lossproj.conventions import SINCE_LOSS_EDGES as SINCE_LOSS_EDGES
 from lossproj.conventions import WAIT_MAX
 from lossproj.conventions import group_labels as group_labels
+from lossproj.errors import DataError
 
 #: Highest single age followed internally; ages >= 100 use the age-100 rates and are pooled
 #: into the open group 100+ on output.
@@ -82,13 +84,14 @@ class RateBundle:
         for name, shape in expect.items():
             arr = getattr(self, name)
             if arr.shape != shape:
-                raise ValueError(f"RateBundle.{name} has shape {arr.shape}; expected {shape}")
+                raise DataError(f"RateBundle.{name} has shape {arr.shape}; expected {shape}")
             if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                raise ValueError(f"RateBundle.{name} must be finite and >= 0")
+                raise DataError(f"RateBundle.{name} must be finite and >= 0")
         if not self.first_year <= self.base_year <= self.last_year:
-            raise ValueError(
+            raise DataError(
                 f"base year {self.base_year} outside the rate years {self.first_year}..{self.last_year}"
             )
+        plausibility.check_bundle(self)  # physical bounds (DataError)
 
     @property
     def last_year(self) -> int:
@@ -169,24 +172,24 @@ class ParityModel:
 
     def __post_init__(self):
         if self.rel.ndim != 3 or self.rel.shape[1] != 4:
-            raise ValueError(f"ParityModel.rel must have shape [R, 4, Y]; got {self.rel.shape}")
+            raise DataError(f"ParityModel.rel must have shape [R, 4, Y]; got {self.rel.shape}")
         shape = (self.rel.shape[0], self.rel.shape[2])
         for name in ("stop", "sterile"):
             arr = getattr(self, name)
             arr = np.zeros(shape) if arr is None else np.asarray(arr, dtype=float)
             if arr.shape != shape or not np.all((arr >= 0.0) & (arr <= 1.0)):
-                raise ValueError(f"ParityModel.{name} must be shares in [0, 1] of shape [R, Y] = {shape}")
+                raise DataError(f"ParityModel.{name} must be shares in [0, 1] of shape [R, Y] = {shape}")
             object.__setattr__(self, name, arr)
         rs = np.asarray(self.replace_share, dtype=float)
         if rs.shape != (*shape, A_MAX + 1) or not np.all((rs >= 0.0) & (rs <= 1.0)):
-            raise ValueError(
+            raise DataError(
                 f"ParityModel.replace_share must be probabilities in [0, 1] of shape [R, Y, A_MAX+1] = "
                 f"{(*shape, A_MAX + 1)}; got shape {rs.shape}"
             )
         object.__setattr__(self, "replace_share", rs)
         pmf = np.asarray(self.wait_pmf, dtype=float)
         if pmf.ndim != 1 or not 1 <= pmf.size <= WAIT_MAX or np.any(pmf < 0) or abs(pmf.sum() - 1.0) > 1e-9:
-            raise ValueError(
+            raise DataError(
                 f"ParityModel.wait_pmf must be 1 to {WAIT_MAX} probabilities >= 0 summing to 1; "
                 f"got {pmf.tolist()}"
             )
@@ -194,11 +197,12 @@ class ParityModel:
         for name in ("rel", "dur1", "gap_pmf"):
             arr = getattr(self, name)
             if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                raise ValueError(f"ParityModel.{name} must be finite and >= 0")
+                raise DataError(f"ParityModel.{name} must be finite and >= 0")
         if abs(self.gap_pmf.sum() - 1.0) > 1e-6:
-            raise ValueError(f"spouse age-gap probabilities sum to {self.gap_pmf.sum()}, not 1")
+            raise DataError(f"spouse age-gap probabilities sum to {self.gap_pmf.sum()}, not 1")
         if self.gap_values.shape != self.gap_pmf.shape:
-            raise ValueError("spouse age-gap values and probabilities differ in length")
+            raise DataError("spouse age-gap values and probabilities differ in length")
+        plausibility.check_parity(self)  # physical bounds (DataError)
 
     @property
     def wait_hazard(self) -> np.ndarray:
