@@ -42,9 +42,10 @@ as the ratio of death rates at every age 0-4 (close when both are small). (2) Th
 calls city districts urban and counties rural, so towns in counties are rural there; the
 census's town (镇) includes them. Counting census towns as urban (the default) gives town
 children city mortality; ``urban=("city",)`` counts them as rural instead, which nationally
-moves :math:`RR_1` by less than 0.01 (0.959 against 0.954 in 2010). (3) The residence mix of a calendar year's births
-stands for all children aged 0-4 in that year (not their birth cohort's), and neither moves
-between residences nor the different survival of urban and rural children change it.
+moves :math:`RR_1` by less than 0.01 (0.959 against 0.954 in 2010). (3) The residence mix
+of a calendar year's births stands for all children aged 0-4 in that year (not their birth
+cohort's), and neither moves between residences nor the different survival of urban and
+rural children change it.
 (4) Before 2010 the 2010 residence mix is held and before 1996 the 1996 ratio, although
 cities had lower fertility and stricter rules in the 1980s and 1990s, when first births were
 probably more urban relative to later births than in 2010.
