@@ -41,6 +41,12 @@ ORDERS: tuple[str, ...] = ("1", "2", "3+")
 RESIDENCES_CENSUS: tuple[str, ...] = ("total", "city", "town", "rural")
 RESIDENCES_ALLOWANCE: tuple[str, ...] = ("total", "urban", "rural")
 CENSUS_YEARS_E0: tuple[int, ...] = (1990, 2000, 2010, 2020)
+RESIDENCES_URBAN_RURAL: tuple[str, ...] = ("urban", "rural")
+#: Child mortality indicators: infant (deaths before age 1) and under-5 mortality.
+CHILD_MORTALITY_INDICATORS: tuple[str, ...] = ("imr", "u5mr")
+#: How a published value reached a table: the publisher's own text, a report quoting it,
+#: or computed from published values.
+ORIGINS: tuple[str, ...] = ("published", "second-hand", "derived")
 
 #: Relative tolerance of the cross-table sum checks (provinces vs China).
 SUM_RTOL = 1e-6
@@ -226,6 +232,30 @@ def _care_ages(df: pd.DataFrame, fname: str) -> list[str]:
                     f"{fname}, row {l2}, column 'age_start': value {s2} does not follow age_end {e1} "
                     f"of row {l1} (year {year}, {sex}); expected contiguous age groups"
                 )
+    return out
+
+
+def _urban_rural_pairs(df: pd.DataFrame, fname: str) -> list[str]:
+    """Each (year, indicator) has one urban and one rural row, urban not above rural."""
+    out = []
+    for (year, indicator), grp in df.groupby(["year", "indicator"], sort=True):
+        by_res = dict(zip(grp["residence"], zip(grp["_line"], grp["value"], strict=True), strict=True))
+        where = f"year={year}, indicator={indicator!r}"
+        missing = [r for r in RESIDENCES_URBAN_RURAL if r not in by_res]
+        if missing:
+            line = int(grp["_line"].min())
+            out.append(
+                f"{fname}, row {line}, column 'residence': {where} has no {missing[0]!r} row; "
+                "expected an 'urban' and a 'rural' row for each year and indicator"
+            )
+            continue
+        (line_u, urban), (_, rural) = by_res["urban"], by_res["rural"]
+        if urban > rural:
+            out.append(
+                f"{fname}, row {line_u}, column 'value': urban value {_fmt_value(urban)} exceeds "
+                f"the rural value {_fmt_value(rural)} ({where}); expected urban <= rural "
+                "(an urban/rural ratio in (0, 1])"
+            )
     return out
 
 
@@ -419,6 +449,23 @@ SCHEMAS: dict[str, TableSchema] = {
             {"year": tuple(range(1950, 2021, 5)), "sex": SEXES, "age_start": tuple(range(0, 101, 5))},
             "population by 5-year age group, China (WPP estimates, 1 July)",
             _WPP + "; see data/README.md",
+        ),
+        TableSchema(
+            "child_mortality_residence.csv",
+            (_YEAR,
+             _cat("indicator", CHILD_MORTALITY_INDICATORS, "'imr' (infant) or 'u5mr' (under-5 mortality)"),
+             _cat("residence", RESIDENCES_URBAN_RURAL, "'urban' or 'rural'"),
+             _num("value", "a mortality rate in (0, 1000] [deaths per 1000 live births]", 0, 1000, strict_min=True),
+             _cat("unit", ("per 1000 live births",), "'per 1000 live births'"),
+             _cat("origin", ORIGINS, "'published', 'second-hand' or 'derived'"),
+             _cat("confidence", ("H", "M"), "'H' (seen verbatim at url) or 'M'"),
+             _text("source", "a source"), _text("url", "where the value was seen")),
+            ("year", "indicator", "residence"),
+            None,
+            "infant and under-5 mortality, urban and rural",
+            "MCH surveillance (Ministry of Health / NHC) in published abstracts and NBS reports; "
+            "see data/README.md",
+            (_urban_rural_pairs,),
         ),
     )
 }
@@ -946,6 +993,14 @@ def only_children_2005(data_dir: Path | None = None) -> pd.DataFrame:
 def policy_eras(data_dir: Path | None = None) -> pd.DataFrame:
     """Fertility policy eras with sources, as a table."""
     return load_table("policy_eras.csv", data_dir)
+
+
+def child_mortality_residence(data_dir: Path | None = None) -> pd.DataFrame:
+    """Urban and rural infant and under-5 mortality [deaths per 1000 live births], as a table.
+
+    One row per (year, indicator, residence) with the row's source, origin and confidence.
+    """
+    return load_table("child_mortality_residence.csv", data_dir)
 
 
 # ----------------------------------------------------------------------------------------
