@@ -389,3 +389,15 @@ def test_config_is_frozen():
     config = load_config(BASELINE)
     with pytest.raises(AttributeError):
         config.run.seed = 3  # type: ignore[misc]
+
+
+def test_birth_order_mortality_switch(tmp_path):
+    assert load_config(BASELINE).mortality.by_birth_order == "residence"
+    assert load_config(CONFIGS / "sweden_example.toml").mortality.by_birth_order == "none"
+    with pytest.raises(ConfigError, match=r"mortality\.by_birth_order = 'urban': allowed: 'residence', 'none'"):
+        load_config(derived(tmp_path, "[mortality]\nby_birth_order = 'urban'\n"))
+    sweden = tmp_path / "sw.toml"
+    sweden.write_text(f'base = "{(CONFIGS / "sweden_example.toml").as_posix()}"\n'
+                      '[mortality]\nby_birth_order = "residence"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'residence' needs the china rate bundle"):
+        load_config(sweden)

@@ -286,3 +286,24 @@ def test_bad_inputs_are_rejected():
     with pytest.raises(ValueError, match=r"ParityModel.sterile must be shares .* of shape"):
         dataclasses.replace(parity, sterile=parity.sterile[:, :3])
     assert isinstance(parity, ParityModel)
+
+
+def test_first_born_relative_mortality_matches_closed_form():
+    """First births only; the first-born's step death rate is f·m at ages 0-4, m later."""
+    h, m, f0 = 0.12, 0.03, 0.4
+    mx, lam, rel = _first_births_only(h, m)
+    factor = np.ones((2, *mx.shape[1:]))
+    factor[0, :, :5] = f0
+    factor[1, :, :5] = 3.0  # later-born children: none here, so no effect
+    out = run_region_cohorts(
+        mx, lam, np.full(mx.shape[1], 1.0), 1900, rel, np.ones(1), np.zeros(mx.shape[1:]),
+        np.ones(1), 15, 1930, 1930, solve=False, child_factor=factor,
+    )
+
+    def alive(d):  # first-born alive at age d (its d-th reference date)
+        return np.exp(-0.5 * m * f0 - m * sum(f0 if j < 5 else 1.0 for j in range(d)))
+
+    for a in (20, 35, 49, 70):
+        p_n1 = sum(np.exp(-h * (x - 15)) * (1 - np.exp(-h)) * alive(a - x - 1) for x in range(15, min(a, 50)))
+        assert out.q[0, a, k.N1] == pytest.approx(p_n1, rel=1e-12)
+        assert out.surv[0, a] == pytest.approx(p_n1, rel=1e-12)

@@ -60,6 +60,8 @@ def toy_inputs(
         dur1=np.array([0.0, 0.6, 1.0, 1.0, 0.8, 0.6]),
         replace_share=np.broadcast_to(replace, (n_regions, n_y, a_max + 1)).copy(),
         wait_pmf=np.array([0.3, 0.4, 0.2, 0.1]),
+        # first-born children die at 0.8 times the rate at ages 0-4, later-born at 1.2 times
+        child_mx_factor=np.stack([np.where(ages < 5, f, 1.0) * np.ones((n_y, 1)) for f in (0.8, 1.2)]),
         srb=np.full(n_y, 1.12),
         gap_values=np.arange(-2, 9),
         gap_pmf=np.array([0.03, 0.07, 0.15, 0.2, 0.18, 0.13, 0.09, 0.06, 0.04, 0.03, 0.02]),

@@ -33,7 +33,10 @@ def both_engines():
     before = bundle.years < bundle.base_year
     factor[0, before] = np.linspace(0.8, 1.2, bundle.mx.shape[3])
     factor[1, before] = np.linspace(1.1, 0.9, bundle.mx.shape[3])
-    bundle = dataclasses.replace(bundle, back_projection_factor=factor)
+    # first-born children less at risk at ages 0-4 than later-born ones (birth-order mortality)
+    ages = np.arange(bundle.mx.shape[3])
+    child = np.stack([np.where(ages < 5, f, 1.0) * np.ones((bundle.mx.shape[2], 1)) for f in (0.7, 1.3)])
+    bundle = dataclasses.replace(bundle, back_projection_factor=factor, child_mx_factor=child)
     # sterile women and mothers who stop after the first child (more often in 1980-2015)
     stop = np.where((bundle.years >= 1980) & (bundle.years <= 2015), 0.3, 0.05)
     parity = dataclasses.replace(
@@ -99,7 +102,8 @@ def test_strict_mothers_by_group_agree_within_monte_carlo_error(both_engines, na
     expected = _grouped(np.moveaxis(exp_res.grouped[name][:, yi], -1, -2))  # (R, T, K, group)
     sim = ds[name].sel(year=list(YEARS)).transpose("region", "year", dim, "age").values
     se = ds[f"{name}_se"].sel(year=list(YEARS)).transpose("region", "year", dim, "age").values
-    mask = expected > MIN_EXPECTED
+    # cells of a group are small: ask for ~50 simulated women (an observed 0 has no usable SE)
+    mask = expected > 10 * MIN_EXPECTED
     assert mask.sum() > 20, "too few cells to test"
     z = (_grouped(sim)[mask] - expected[mask]) / np.sqrt(_grouped(se**2))[mask]
     assert np.abs(z).max() < Z_MAX, f"{name}: max |z| = {np.abs(z).max():.2f}"

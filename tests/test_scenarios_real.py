@@ -118,3 +118,16 @@ def test_net_migration_enters_the_projection(baseline):
     )
     y0 = bundle.year_index(2019)
     np.testing.assert_array_equal(with_mig[:, :, y0], without[:, :, y0])  # nothing before the base
+
+
+def test_birth_order_mortality_from_residence(baseline):
+    """First-born children are more often urban: lower mortality at 0-4, national level kept."""
+    bundle = api.scenario_bundle(_with(baseline, "run", regions=("Beijing",)))
+    f = bundle.child_mx_factor
+    i = bundle.year_index(2010)
+    assert f is not None and f.shape == (2, bundle.mx.shape[2], bundle.mx.shape[3])
+    assert 0.85 < f[0, i, 0] < 1.0 < f[1, i, 0] < 1.2
+    np.testing.assert_array_equal(f[:, :, 5:], 1.0)
+    none = api.scenario_bundle(_with(_with(baseline, "run", regions=("Beijing",)), "mortality",
+                                     by_birth_order="none"))
+    assert none.child_mx_factor is None

@@ -41,6 +41,8 @@ AllowanceSchedule = Literal["national", "guangzhou", "none"]
 ENGINES: tuple[str, ...] = ("expected", "micro")
 BUNDLES: tuple[str, ...] = ("china", "sweden")
 FERTILITY_VARIANTS: tuple[str, ...] = ("medium", "low", "high")
+#: Options of ``mortality.by_birth_order`` (docs/configuration.md).
+BIRTH_ORDER_MORTALITY: tuple[str, ...] = ("residence", "none")
 PROVINCE_RULES: tuple[str, ...] = (
     "census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb", "census_2010_2020_relative_ceb")
 PROVINCE_LEVELS: tuple[str, ...] = ("census_differential", "census_levels")
@@ -209,6 +211,10 @@ class MortalityConfig:
     shared_frailty_sd : float
         Standard deviation of a mother's log frailty, shared with her children
         (microsimulation only; 0 = off, the default) [log-hazard units].
+    by_birth_order : {"residence", "none"}
+        Relative mortality of first-born and later-born children at ages 0-4 from urban and
+        rural child mortality and the residence of births by order (``"residence"``, china
+        bundle only; docs/model.md), or the national rates for every child (``"none"``).
     """
 
     province_levels: ProvinceLevels
@@ -216,6 +222,7 @@ class MortalityConfig:
     child_mortality_multiplier: float
     shocks: tuple[MortalityShock, ...] = ()
     shared_frailty_sd: float = 0.0
+    by_birth_order: str = "none"
 
 
 @dataclass(frozen=True)
@@ -487,7 +494,8 @@ _SECTIONS: dict[str, dict[str, bool]] = {
     "rates": {"bundle": True, "time_invariant_year": False},
     "fertility": {"variant": True, "tfr_path": False, "province_rule": True},
     "mortality": {"province_levels": True, "improvement": True, "shocks": False,
-                  "child_mortality_multiplier": True, "shared_frailty_sd": False},
+                  "child_mortality_multiplier": True, "shared_frailty_sd": False,
+                  "by_birth_order": False},
     "migration": {"include": True},
     "parity": {k: True for k in ("duration_second", "eras", "province_one_child_multiplier")},
     "replacement": {k: True for k in ("enabled", "infecund_ages", "infecund_share",
@@ -947,6 +955,13 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
                           "mortality.child_mortality_multiplier", lo=0, lo_open=True,
                           allowed="must be > 0")
     shocks = _parse_shocks(r, r.get("mortality", "shocks", []), limits, bundle_text)
+    by_order = r.choice(r.get("mortality", "by_birth_order", "none"), "mortality.by_birth_order",
+                        BIRTH_ORDER_MORTALITY)
+    if by_order == "residence" and bundle not in (_MISSING, "china"):
+        r.problems.add("mortality.by_birth_order", by_order,
+                       f"'residence' needs the china rate bundle (its tables are China's); use "
+                       f"'none' with the {bundle} bundle")
+        by_order = _MISSING
     frailty_sd = r.number(r.get("mortality", "shared_frailty_sd", 0.0), "mortality.shared_frailty_sd",
                           lo=0, hi=3, allowed="must be in 0..3 (0 = no shared frailty)")
 
@@ -987,7 +1002,7 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
               seed, block_size, variant, rule, tfr_path, levels, improvement, child_mult, shocks,
               include, replacement, duration, eras, multipliers,
               union_age, eligibility_age, gap, prevalence, trend, schedule, guangzhou, excel,
-              figures)
+              figures, by_order)
     if problems.items or not _all_present(*values):
         return None
     provenance = tuple(sorted((k, u, s) for k, (u, s) in problems.provenance.items()))
@@ -999,7 +1014,7 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
         fertility=FertilityConfig(variant=variant, province_rule=rule, tfr_path=tfr_path),
         mortality=MortalityConfig(province_levels=levels, improvement=improvement,
                                   child_mortality_multiplier=child_mult, shocks=shocks,
-                                  shared_frailty_sd=frailty_sd),
+                                  shared_frailty_sd=frailty_sd, by_birth_order=by_order),
         migration=MigrationConfig(include=include),
         parity=ParityConfig(duration_second=duration, eras=eras,
                             province_one_child_multiplier=multipliers),

@@ -8,7 +8,7 @@ import numpy as np
 
 from lossproj import data
 from lossproj.errors import ConfigError, DataError
-from lossproj.rates import replacement
+from lossproj.rates import child_mortality, replacement
 from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel, RateBundle
 
 #: Last year of WPP 2024 estimates; `mortality.improvement` scales the projected change after it.
@@ -69,6 +69,17 @@ def apply_rates(bundle: RateBundle, config) -> RateBundle:
         for s in sexes:
             mx[:, s, y0 : y1 + 1, shock.age_min : min(shock.age_max, A_MAX) + 1] *= shock.multiplier
 
+    child_factor = None
+    if config.mortality.by_birth_order == "residence":
+        child_factor = child_mortality.relative_child_mortality(
+            bundle.first_year, bundle.last_year, data.child_mortality_residence(), data.births_by_order()
+        )
+        notes.append(
+            "First-born and later-born children at ages 0-4 die at the national rate times their "
+            "relative mortality from urban/rural under-5 mortality and the residence of births by "
+            "order (data/child_mortality_residence.csv, data/births_by_order.csv; "
+            "mortality.by_birth_order = 'residence')."
+        )
     tiy = config.rates.time_invariant_year
     if tiy is not None:
         i = bundle.year_index(tiy)
@@ -76,7 +87,10 @@ def apply_rates(bundle: RateBundle, config) -> RateBundle:
         asfr[:] = asfr[:, i : i + 1]
         notes.append(f"All rates held at their {tiy} values (time-invariant case).")
     srb = bundle.srb if tiy is None else np.full_like(bundle.srb, bundle.srb[bundle.year_index(tiy)])
-    return dataclasses.replace(bundle, mx=mx, asfr=asfr, srb=srb, assumptions=tuple(notes))
+    if child_factor is not None and tiy is not None:
+        child_factor[:] = child_factor[:, bundle.year_index(tiy)][:, None]
+    return dataclasses.replace(bundle, mx=mx, asfr=asfr, srb=srb, child_mx_factor=child_factor,
+                               assumptions=tuple(notes))
 
 
 def _national_tfr(bundle: RateBundle) -> np.ndarray:

@@ -133,11 +133,14 @@ class ExpectedResult:
     births_history: np.ndarray | None = None
 
 
-def child_log_survival(mx: np.ndarray, srb: np.ndarray, first_year: int) -> np.ndarray:
+def child_log_survival(mx: np.ndarray, srb: np.ndarray, first_year: int,
+                       factor: np.ndarray | None = None) -> np.ndarray:
     """Log survival of a child of unknown sex, by birth cohort and age (docs/model.md).
 
     A child of birth cohort ``b`` is born in the step ``b−1 → b`` and is alive at its first
     reference date with ``exp(−½ mx[s, b−1, 0])``; the sexes are mixed by ``srb[b−1]``.
+    ``factor [Y, A_MAX+1]`` (optional) multiplies the step death rate by year and the child's
+    completed age, and the newborn's half-year rate by ``factor[b−1, 0]`` (birth order).
 
     Returns
     -------
@@ -147,10 +150,12 @@ def child_log_survival(mx: np.ndarray, srb: np.ndarray, first_year: int) -> np.n
     cohorts = np.arange(first_year, first_year + n_y + 1)
     step = np.clip(cohorts - 1 - first_year, 0, n_y - 1)
     p_male = srb[step] / (1.0 + srb[step])
+    ones = np.ones(mx.shape[1:])
+    f = ones if factor is None else factor
     ls = []
     for s in range(2):
-        log_l = cohort_log_survival(mx[s], first_year, cohorts)
-        log_l += -0.5 * mx[s, step, 0][:, None]
+        log_l = cohort_log_survival(mx[s], first_year, cohorts, factor=None if factor is None else f)
+        log_l += -0.5 * (mx[s, step, 0] * f[step, 0])[:, None]
         ls.append(np.exp(log_l))
     mixed = (1.0 - p_male)[:, None] * ls[0] + p_male[:, None] * ls[1]
     with np.errstate(divide="ignore"):
@@ -172,6 +177,7 @@ def run_region_cohorts(
     solve: bool = True,
     stop: np.ndarray | None = None,
     sterile: np.ndarray | None = None,
+    child_factor: np.ndarray | None = None,
 ) -> CohortArrays:
     """State process of cohorts ``first_cohort..last_cohort`` of one region.
 
@@ -191,6 +197,8 @@ def run_region_cohorts(
         which the mother stops (no next birth while the child lives); default none
     sterile : ndarray [Y] or None — share of the women reaching age ``FERT_MIN`` in the year who
         never bear a child; default none
+    child_factor : ndarray [2, Y, A_MAX+1] or None — multiplier of the step death rate of
+        first-born (0) and later-born (1) children (``RateBundle.child_mx_factor``); default 1
     """
     mx = np.ascontiguousarray(mx, dtype=np.float64)
     rates = np.ascontiguousarray(asfr_or_lam, dtype=np.float64)
@@ -219,7 +227,10 @@ def run_region_cohorts(
         if arr.shape != (mx.shape[1],) or not np.all((arr >= 0.0) & (arr <= 1.0)):
             raise ValueError(f"{name} must be shares in [0, 1] of shape ({mx.shape[1]},); got shape {arr.shape}")
         shares[name] = arr
-    child_l = np.exp(child_log_survival(mx, srb, first_year))
+    if child_factor is None:
+        child_l = child_lo = np.exp(child_log_survival(mx, srb, first_year))
+    else:
+        child_l, child_lo = (np.exp(child_log_survival(mx, srb, first_year, child_factor[o])) for o in range(2))
     n_c = last_cohort - first_cohort + 1
     shape = (n_c, A_MAX + 1)
     out = {
@@ -238,7 +249,7 @@ def run_region_cohorts(
     k.run_cohorts(
         first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
         np.ascontiguousarray(dur1, dtype=np.float64), rs, wh, shares["stop"], shares["sterile"],
-        child_l, union_age, FERT_MIN, FERT_MAX, LAM_MAX, edges, since, q, out["new_d1"],
+        child_l, child_lo, union_age, FERT_MIN, FERT_MAX, LAM_MAX, edges, since, q, out["new_d1"],
         out["ceb"], out["surv"], out["rebirth"], out["lam"], out["shortfall"], out["dn1"],
         out["dd1"], out["new_couple_d1"], out["new_wid_d1"], out["lrel"], out["n1j"], out["d1g"],
         out["d1s"],
@@ -349,6 +360,7 @@ def project_expected(
             bundle.mx[r], bundle.asfr[r], bundle.srb, bundle.first_year, parity.rel[r],
             parity.dur1, parity.replace_share[r], parity.wait_pmf, parity.union_age,
             first_cohort, last_cohort, stop=parity.stop[r], sterile=parity.sterile[r],
+            child_factor=bundle.child_mx_factor,
         )
         # intensity on the rate grid (year = cohort + age), for the microsimulation
         grid_years = bundle.years

@@ -98,6 +98,7 @@ def cohort_process(
     stop,
     sterile,
     child_l,
+    child_lo,
     union_age,
     fert_min,
     fert_max,
@@ -139,8 +140,10 @@ def cohort_process(
         the child lives (she may still replace the child after its death)
     sterile : ndarray [Y] — share of the women reaching ``fert_min`` in the year who never bear
         a child
-    child_l : ndarray [B, A+1] — survival of a child of birth-cohort index ``b − first_year``
-        from birth to age ``d`` (sex-mixed; ``d = 0`` is the first reference date)
+    child_l : ndarray [B, A+1] — survival of a first-born child of birth-cohort index
+        ``b − first_year`` from birth to age ``d`` (sex-mixed; ``d = 0`` is the first reference
+        date): the child of N1 and of a childless woman's birth
+    child_lo : ndarray [B, A+1] — the same for later-born children (surviving children of P2/P3)
     loss_age_edges : ndarray [G−1] of int — lower bounds of the child's-age-at-loss groups
         after the first (increasing); the child's age at loss is its age ``d`` at the start of
         the step it dies in (0 for a newborn dying before its first reference date)
@@ -175,6 +178,7 @@ def cohort_process(
     n1s = np.zeros(n_fert)  # the same, mothers who stopped after the first birth
     n1s_next = np.zeros(n_fert)
     eb = np.zeros(n_fert)  # expected births by mother's age at the birth
+    eb1 = np.zeros(n_fert)  # of them first births
     dn1 = np.zeros(n_fert)
     n1_next = np.zeros(n_fert)
     n_g = new_d1_out.shape[2]
@@ -234,7 +238,8 @@ def cohort_process(
                 d = t - b
                 if d >= 0:
                     bi = min(max(b - first_year, 0), child_l.shape[0] - 1)
-                    surv += eb[j] * child_l[bi, min(d, a_max)]
+                    da = min(d, a_max)
+                    surv += eb1[j] * child_l[bi, da] + (eb[j] - eb1[j]) * child_lo[bi, da]
         surv_out[c, a] = surv
         for g in range(n_g):
             new_d1_out[c, a, g] = new_d1[g]
@@ -358,6 +363,7 @@ def cohort_process(
             d1n_next[g, 0] += entered[g] * (1.0 - rs)
         if fertile:
             eb[a - fert_min] = births
+            eb1[a - fert_min] = b0
 
         p0 -= b0
         p2 += to_p2 - b2
@@ -401,6 +407,7 @@ def run_cohorts(
     stop,
     sterile,
     child_l,
+    child_lo,
     union_age,
     fert_min,
     fert_max,
@@ -428,7 +435,7 @@ def run_cohorts(
     for c in prange(n_c):
         cohort_process(
             c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, replace_share,
-            wait_hazard, stop, sterile, child_l, union_age, fert_min, fert_max, lam_max,
+            wait_hazard, stop, sterile, child_l, child_lo, union_age, fert_min, fert_max, lam_max,
             loss_age_edges, since_edges, q_out, new_d1_out, ceb_out, surv_out, rebirth_out,
             lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out, new_wid_d1_out, lrel_out,
             n1j_out, d1g_out, d1s_out,

@@ -156,6 +156,10 @@ class MicroInputs:
         stops: no next birth while that child lives; default 0.
     sterile : ndarray, shape (R, C), optional
         Share [-] of the women of cohort ``first_cohort + c`` who never bear a child; default 0.
+    child_mx_factor : ndarray, shape (2, Y, A_MAX + 1), optional
+        Multiplies the step death rate [-] (and a newborn's half-year rate, at age 0) of
+        first-born (0) and later-born (1) children by rate year and the child's completed age;
+        default 1.
     wide_replacement : bool
         Apply replacement after loss also to women with two or more children ever born and
         none surviving (default, docs/model.md); ``False`` gives them the hazards of their
@@ -184,6 +188,7 @@ class MicroInputs:
     frailty_sd: float = 0.0
     stop: np.ndarray | None = None
     sterile: np.ndarray | None = None
+    child_mx_factor: np.ndarray | None = None
     wide_replacement: bool = True
 
     def stop_shares(self, r: int) -> np.ndarray:
@@ -286,6 +291,8 @@ def validate_inputs(inp: MicroInputs) -> None:
             _check(bool(np.all(arr <= 1.0)), f"MicroInputs.{name} must be shares <= 1 everywhere")
     if inp.birth_mx is not None:
         _check_array("birth_mx", inp.birth_mx, inp.mx.shape[:3])
+    if inp.child_mx_factor is not None:
+        _check_array("child_mx_factor", inp.child_mx_factor, (2, n_y, n_a), positive=True)
     if inp.population_factor is not None:
         n_out = inp.out_last_year - inp.out_first_year + 1
         _check_array("population_factor", inp.population_factor, (2, n_out, OUTPUT_AGE_MAX + 1))
@@ -308,7 +315,8 @@ class RegionTables:
     lw_hi: np.ndarray  # (C,) last index searched
     lh: np.ndarray  # (C, G, A+2) husband's survival from the union date
     lh_hi: np.ndarray  # (C, G)
-    lc: np.ndarray  # (2, NB, A+2) child's survival from birth (first entry: newborn survival)
+    lc: np.ndarray  # (2, 2, NB, A+2) child's survival from birth by order (first-born,
+    # later-born) and sex (first entry: newborn survival)
     lc_hi: np.ndarray  # (NB,)
     child_b0: int  # first child cohort in lc
     gap_cdf: np.ndarray  # (G,)
@@ -317,7 +325,7 @@ class RegionTables:
     hc: np.ndarray  # (4, C, A+2) cumulative sum of hk over ages below a (hc[..., 0] = 0)
     gw: np.ndarray  # (C, GUIDE_SIZE) inverse-CDF guide tables of lw, lh, lc (micro_kernels)
     gh: np.ndarray  # (C * G, GUIDE_SIZE)
-    gc: np.ndarray  # (2 * NB, GUIDE_SIZE)
+    gc: np.ndarray  # (4 * NB, GUIDE_SIZE)
     h_alive_max: np.ndarray  # (C,) max over gaps of a husband's survival to out_first_year
 
 
@@ -370,15 +378,20 @@ def region_tables(inp: MicroInputs, r: int) -> RegionTables:
     fert_lo, _ = fertile_ages(inp)
     child_b0 = inp.first_cohort + fert_lo + 1
     births = np.arange(child_b0, t1 + 1)
-    lc = np.empty((2, births.size, nj))
+    lc = np.empty((2, 2, births.size, nj))
     m_birth = mx[:, :, 0] if inp.birth_mx is None else inp.birth_mx[r]
-    for s in range(2):
-        haz = np.concatenate(
-            (0.5 * m_birth[s, births - 1 - y0][:, None], mx[s][year_index(births), steps][:, :-1]),
-            axis=1,
-        )
-        lc[s, :, : nj - 1] = np.exp(-np.cumsum(haz, axis=1))
-        lc[s, :, nj - 1] = 0.0
+    factor = np.ones((2, *mx.shape[1:])) if inp.child_mx_factor is None else inp.child_mx_factor
+    for o in range(2):
+        f_birth = factor[o, births - 1 - y0, 0][:, None]
+        f_step = factor[o][year_index(births), steps][:, :-1]
+        for s in range(2):
+            haz = np.concatenate(
+                (0.5 * m_birth[s, births - 1 - y0][:, None] * f_birth,
+                 mx[s][year_index(births), steps][:, :-1] * f_step),
+                axis=1,
+            )
+            lc[o, s, :, : nj - 1] = np.exp(-np.cumsum(haz, axis=1))
+            lc[o, s, :, nj - 1] = 0.0
     lc_hi = np.minimum(a_max + 1, t1 - births).astype(np.int64)
     # lam * rel along each cohort's diagonal, 0 where the rates end
     ages = np.arange(a_max + 1)

@@ -92,6 +92,8 @@ def micro_inputs(
         frailty_sd=float(frailty_sd),
         stop=np.ascontiguousarray(parity.stop, dtype=float),
         sterile=np.ascontiguousarray(parity.sterile[:, y_fert], dtype=float),
+        child_mx_factor=None if bundle.child_mx_factor is None
+        else np.ascontiguousarray(bundle.child_mx_factor, dtype=float),
     )
 
 

@@ -243,7 +243,7 @@ def simulate_woman(
     ``y`` at her age ``a`` would have another birth, ``wait_cdf[s]`` the probability that it
     comes at most ``s`` years after the first reference date after the loss.
     Survival tables are 2-D:
-    ``lw[ci]``, ``lh[ci * G + gi]``, ``lc[sex * NB + bi]``, with guide tables ``gw``, ``gh``,
+    ``lw[ci]``, ``lh[ci * G + gi]``, ``lc[(2 * order + sex) * NB + bi]`` (order 0 first-born), with guide tables ``gw``, ``gh``,
     ``gc`` of the same rows; ``h_alive_max[ci]`` bounds the chance that her husband (any gap)
     is alive at ``t0``; ``stop`` (by rate year) and ``sterile`` (by cohort index) are shares.
     """
@@ -356,7 +356,7 @@ def simulate_woman(
         if nb == 0 and stop[t - year0] > 0.0:
             stopped = uniform(key, c, i, DRAW_STOP) < stop[t - year0]
         bs[nb] = b
-        row = sex * lc_hi.shape[0] + bi
+        row = ((0 if nb == 0 else 2) + sex) * lc_hi.shape[0] + bi  # first-born or later-born
         es[nb] = b + first_at_or_below_guided(lc, gc, row, u, lc_hi[bi])
         # born after the others died (e_all <= t) or not: the latest death ends survival
         e_all = es[nb] if nb == 0 else max(e_all, es[nb])

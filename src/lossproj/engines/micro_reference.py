@@ -90,6 +90,8 @@ def simulate_reference_region(
     events = np.zeros((mk.N_E, n_c, n_y), dtype=np.int64)
     mx, lam, rel = inp.mx[r], inp.lam[r], inp.rel[r]
     m_birth = mx[:, :, 0] if inp.birth_mx is None else inp.birth_mx[r]
+    child_factor = (np.ones((2, *mx.shape[1:])) if inp.child_mx_factor is None
+                    else inp.child_mx_factor)
     nd = inp.dur1.size
     wait_cdf = np.cumsum(inp.wait_pmf)
     wait_cdf[-1] = 1.0
@@ -172,8 +174,13 @@ def simulate_reference_region(
                 sex = 1 if u[draw + 1] < p_boy else 0
                 b = t + 1
                 u_child = u[draw + 2] ** inv_z if inp.frailty_sd > 0.0 else u[draw + 2]
-                e = _death_year(u_child, b, 0, male if sex else female, a_max, t1,
-                                surv0=math.exp(-0.5 * m_birth[sex, t - y0]))  # fmt: skip
+                f = child_factor[0 if nb == 0 else 1]  # first-born or later-born
+
+                def child_haz(tt: int, aa: int, f=f, sex=sex) -> float:
+                    return mx[sex, tt - y0, min(aa, a_max)] * f[tt - y0, min(aa, a_max)]
+
+                e = _death_year(u_child, b, 0, child_haz, a_max, t1,
+                                surv0=math.exp(-0.5 * m_birth[sex, t - y0] * f[t - y0, 0]))  # fmt: skip
                 if nb == 0:
                     stopped = bool(u[mk.DRAW_STOP] < stop[y])
                 births.append(b)

@@ -29,7 +29,8 @@ def step_mortality(mx: np.ndarray) -> np.ndarray:
     return out
 
 
-def cohort_log_survival(mx_s: np.ndarray, first_year: int, cohorts: np.ndarray) -> np.ndarray:
+def cohort_log_survival(mx_s: np.ndarray, first_year: int, cohorts: np.ndarray,
+                        factor: np.ndarray | None = None) -> np.ndarray:
     """Log survival ``log L_c(a)`` of cohorts along their diagonals.
 
     Parameters
@@ -37,6 +38,7 @@ def cohort_log_survival(mx_s: np.ndarray, first_year: int, cohorts: np.ndarray) 
     mx_s : ndarray [Y, A_MAX+1] — central death rate of one sex [deaths per person-year]
     first_year : int — year of ``mx_s[0]``; years outside the grid use the nearest year's rates
     cohorts : ndarray [C] int — birth cohorts (age 0 at the reference date of year ``c``)
+    factor : ndarray [Y, A_MAX+1] or None — multiplier of the step mortality by year and age
 
     Returns
     -------
@@ -46,7 +48,8 @@ def cohort_log_survival(mx_s: np.ndarray, first_year: int, cohorts: np.ndarray) 
     n_y, n_a = mx_s.shape
     ages = np.arange(n_a)
     yi = np.clip(cohorts[:, None] + ages[None, :] - first_year, 0, n_y - 1)
-    m = step_mortality(mx_s)[yi, ages[None, :]]
+    sm = step_mortality(mx_s) if factor is None else step_mortality(mx_s) * factor
+    m = sm[yi, ages[None, :]]
     out = np.zeros((cohorts.size, n_a))
     out[:, 1:] = -np.cumsum(m[:, :-1], axis=1)
     return out

@@ -53,6 +53,10 @@ class RateBundle:
     back_projection_factor : ndarray [2, Y, A_MAX+1] or None — multiplies the back-projected
         population before the base year (all regions alike) so that the national total meets
         an outside estimate (China: WPP 2024 by sex and 5-year group) [dimensionless]
+    child_mx_factor : ndarray [2, Y, A_MAX+1] or None — multiplies the step death rate of
+        first-born (index 0) and later-born (1) children by year and the child's completed age
+        (docs/model.md, "Children's sex and survival"); None: every child has the national rate
+        [dimensionless]
     assumptions : tuple of str — statements recorded in run metadata
     """
 
@@ -70,6 +74,7 @@ class RateBundle:
     older_base_population: np.ndarray | None = None
     net_migration: np.ndarray | None = None
     back_projection_factor: np.ndarray | None = None
+    child_mx_factor: np.ndarray | None = None
     assumptions: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self):
@@ -87,6 +92,11 @@ class RateBundle:
                 raise DataError(f"RateBundle.{name} has shape {arr.shape}; expected {shape}")
             if not np.all(np.isfinite(arr)) or np.any(arr < 0):
                 raise DataError(f"RateBundle.{name} must be finite and >= 0")
+        if self.child_mx_factor is not None:
+            f = self.child_mx_factor
+            if f.shape != (2, n_y, A_MAX + 1) or not np.all(np.isfinite(f)) or np.any(f <= 0):
+                raise DataError(f"RateBundle.child_mx_factor must be finite, > 0 and of shape "
+                                f"{(2, n_y, A_MAX + 1)}; got shape {f.shape}")
         if not self.first_year <= self.base_year <= self.last_year:
             raise DataError(
                 f"base year {self.base_year} outside the rate years {self.first_year}..{self.last_year}"
@@ -128,6 +138,7 @@ class RateBundle:
             if self.net_migration is None
             else np.ascontiguousarray(self.net_migration[idx]),
             back_projection_factor=self.back_projection_factor,
+            child_mx_factor=self.child_mx_factor,
             assumptions=self.assumptions,
         )
 
