@@ -175,3 +175,30 @@ def test_replacement_diagnostics_on_real_rates():
     assert (five <= ten + 1e-12).all()
     china = time_bereaved[time_bereaved["region"] == "China"].set_index("year")["mean_years"]
     assert (china > 0).all() and (china < 6).all()
+
+
+def test_packaged_fit_is_current():
+    """The packaged fit was made with this engine: its fingerprint is reproduced.
+
+    ``data/parity_calibration.csv`` records national model values under the fitted levels and
+    the model revision (``calibration.fingerprint``). A change of the engine that moves them
+    makes the fit stale: refit with ``python scripts/calibrate_parity.py``.
+    """
+    from lossproj import data, scenarios
+
+    table = data.load_table("parity_calibration.csv")
+    recorded = table[table["kind"] == "fingerprint"]
+    assert not recorded.empty, "the packaged fit has no fingerprint rows: refit"
+    revision = f"model revision {calibration.MODEL_REVISION}:"
+    assert recorded["source"].str.contains(revision, regex=False).all(), (
+        f"the packaged fit was made with another model revision than {calibration.MODEL_REVISION}: refit"
+    )
+    config = load_config(CONFIG)
+    levels, _ = scenarios.calibrated_levels(config.fertility.province_rule)
+    values = calibration.fingerprint(config, levels)
+    assert set(values) == set(recorded["parameter"])
+    for row in recorded.itertuples(index=False):
+        assert values[row.parameter] == pytest.approx(row.value, rel=1e-6, abs=1e-9), (
+            f"{row.parameter}: the engine gives {values[row.parameter]:.8g}, the packaged fit "
+            f"recorded {row.value:.8g}: the fit is stale, refit with scripts/calibrate_parity.py"
+        )
