@@ -13,7 +13,7 @@ def test_table_lists_every_target(fake_projection):
     table = validation_table(fake_projection)
     targets = load_validation_targets()
     assert len(table) == len(targets)
-    assert list(table["id"].unique()) == [f"V{i}" for i in range(1, 13)]
+    assert list(table["id"].unique()) == [f"V{i}" for i in range(1, 15)]
     assert table.attrs["scenario"] == "baseline"
     assert set(table.loc[table["id"].isin(["V11", "V12"]), "kind"]) == {"calibration"}
     assert set(table.loc[~table["id"].isin(["V11", "V12"]), "kind"]) == {"validation"}
