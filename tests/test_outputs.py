@@ -130,19 +130,45 @@ def test_csv_tables(tmp_path, small):
 
 
 def test_excel_workbook(tmp_path, small):
+    openpyxl = pytest.importorskip("openpyxl")
+    from lossproj.workbook import HEADER_ROW, KEY_COLUMNS, RMB_PER_WAN
+
     write_results(small, tmp_path / "r", excel=True, figures=False)
-    sheets = pd.read_excel(tmp_path / "r" / "projection.xlsx", sheet_name=None, index_col=None)
-    assert "README" in sheets and "national_by_age_group" in sheets
-    assert "mean_children_ever_born" not in sheets  # per-woman means are not additive
-    readme = sheets["README"]
-    assert {"variable", "units", "definition", "source"} <= set(readme.columns)
-    shidu = sheets["shidu_parents_strict"].set_index(["scenario", "region"])
-    national = float(small["shidu_parents_strict"].sel(scenario="baseline", year=2020,
-                                                       region="China").sum())
-    assert shidu.loc[("baseline", "China"), 2020] == pytest.approx(national, rel=1e-9)
-    by_age = sheets["national_by_age_group"]
-    part = by_age[by_age["variable"] == "shidu_parents_strict"]
-    assert part[2020].sum() == pytest.approx(national, rel=1e-9)
+    wb = openpyxl.load_workbook(tmp_path / "r" / "projection.xlsx")
+    assert wb.sheetnames[:3] == ["README", "shidu_parents", "eligible"]
+    assert {"care_dependent", "budget_national", "population"} <= set(wb.sheetnames)
+    assert "mean_children_ever_born" not in wb.sheetnames  # per-woman means are not additive
+    readme = [str(c.value) for c in wb["README"]["A"]]
+    assert any("Scenario baseline" in r for r in readme) and any("数据来源" in r for r in readme)
+    ws = wb["shidu_parents"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert tuple(header[:6]) == KEY_COLUMNS and header[6] == 2018 and header[-1] == 2022
+    assert "Unit 单位: persons" in ws.cell(2, 1).value
+    assert ws.freeze_panes == "G4" and ws.auto_filter.ref.startswith("A3:")
+    rows = {(r[2], r[4]): r for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
+    assert len(rows) == 3 * 6  # Beijing, Shanghai, China × six age bands
+    col = header.index(2020)
+    one = small["shidu_parents_strict"].sel(scenario="baseline", year=2020, region="China")
+    assert rows[("China", "all ages")][col] == round(float(one.sum()))
+    assert rows[("China", "70+")][col] == round(float(one.sel(age=slice(70, None)).sum()))
+    assert rows[("Beijing", "60+")][3] == "北京" and rows[("Beijing", "60+")][1] == 11
+    cell = ws.cell(HEADER_ROW + 1, col + 1)
+    assert isinstance(cell.value, int) and cell.number_format == "#,##0"
+    budget = wb["budget_national"]
+    assert "万元" in budget.cell(2, 1).value
+    cost = small["allowance_cost"].sel(scenario="baseline", year=2020, region="Beijing").sum()
+    brows = {(r[2], r[4]): r for r in budget.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
+    assert brows[("Beijing", "all ages")][col] == round(float(cost) / RMB_PER_WAN)
+
+
+def test_excel_leaves_missing_cells_empty(tmp_path, small):
+    openpyxl = pytest.importorskip("openpyxl")
+    ds = small.copy()
+    ds["shidu_parents_strict"] = ds["shidu_parents_strict"].where(ds["region"] != "Shanghai")
+    write_results(ds, tmp_path / "r", excel=True, figures=False)
+    ws = openpyxl.load_workbook(tmp_path / "r" / "projection.xlsx")["shidu_parents"]
+    shanghai = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[2] == "Shanghai"]
+    assert shanghai and all(v is None for r in shanghai for v in r[6:])
 
 
 def test_run_json(tmp_path, small):
@@ -216,3 +242,14 @@ def test_summary_averages_replicates(make_fake_projection):
 def test_summary_errors(fake_projection, kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         summarize(fake_projection, **kwargs)
+
+
+def test_csv_split_by_scenario_beyond_spreadsheet_rows(tmp_path, small, monkeypatch):
+    monkeypatch.setattr(outputs, "SPREADSHEET_ROWS", 100)
+    two = xr.concat([small, small.assign_coords(scenario=["low"])], dim="scenario")
+    files = write_results(two, tmp_path / "r", excel=False, figures=False)
+    names = {f.name for f in files}
+    assert {"projection_baseline.csv", "projection_low.csv",
+            "projection_families_baseline.csv"} <= names and "projection.csv" not in names
+    part = pd.read_csv(tmp_path / "r" / "projection_low.csv")
+    assert set(part["scenario"]) == {"low"} and "shidu_parents_strict" in part.columns

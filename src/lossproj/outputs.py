@@ -17,9 +17,8 @@ Files written by :func:`write_results`:
     One row per (``replicate``,) ``scenario, year, region, age`` and one column per variable
     without a ``sex`` dim (families by the mother's age; per-woman means by the woman's age).
 ``projection.xlsx``
-    For planners: a ``README`` sheet (variables, units, definitions, sources), one sheet per
-    additive variable (rows scenario × region, columns years, summed over sex and age) and
-    ``national_by_age_group`` (rows scenario × variable × age group, columns years).
+    For planners (:mod:`lossproj.workbook`): a bilingual ``README`` sheet and one sheet per
+    indicator, rows scenario × region × parent age band, columns years.
 ``run.json``
     Configuration, seed, engine, package versions, data checksums, timings and the file list.
 ``figures/*.png``
@@ -57,14 +56,7 @@ except ModuleNotFoundError:  # pragma: no cover - Windows
     fcntl = None
     import msvcrt
 from lossproj.errors import DataError, OutputError
-from lossproj.regions import NATIONAL
-from lossproj.summary import (
-    STANDARD_DIMS,
-    age_group_labels,
-    count_variables,
-    is_grouped,
-    replicate_mean,
-)
+from lossproj.summary import STANDARD_DIMS, is_grouped
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +76,6 @@ RECORDED_PACKAGES = ("numpy", "numba", "xarray", "pandas", "scipy", "h5netcdf", 
 #: Significant digits of numbers in the CSV files.
 CSV_FLOAT_FORMAT = "%.10g"
 
-#: Excel sheet names are limited to 31 characters.
-_SHEET_NAME_MAX = 31
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,79 +542,42 @@ def grouped_frames(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
     return out
 
 
+#: Rows a spreadsheet opens (Excel: 1,048,576 including the header).
+SPREADSHEET_ROWS = 1_048_576
+
+
 def write_csv(ds: xr.Dataset, directory: Path) -> list[str]:
     """Write ``projection.csv``, ``projection_families.csv`` and one ``projection_<variable>.csv``
-    per grouped variable; return their names."""
+    per grouped variable; return their names.
+
+    A table longer than a spreadsheet opens (:data:`SPREADSHEET_ROWS`) is written as one file
+    per scenario instead (``projection_<scenario>.csv``, ``projection_families_<scenario>.csv``),
+    each tidy with the same columns: a file per variable would have as many rows.
+    """
     by_sex, families = tidy_frames(ds)
     names = []
     grouped = [(f"projection_{n}.csv", f) for n, f in grouped_frames(ds).items()]
     for name, frame in ((CSV_BY_SEX, by_sex), (CSV_FAMILIES, families), *grouped):
         if frame.empty:
             continue
-        frame.to_csv(directory / name, index=False, float_format=CSV_FLOAT_FORMAT,
-                     encoding="utf-8")
-        names.append(name)
+        if len(frame) < SPREADSHEET_ROWS:
+            parts = {name: frame}
+        else:
+            stem = name.removesuffix(".csv")
+            parts = {f"{stem}_{scenario}.csv": part
+                     for scenario, part in frame.groupby("scenario", sort=False)}
+        for part_name, part in parts.items():
+            part.to_csv(directory / part_name, index=False, float_format=CSV_FLOAT_FORMAT,
+                        encoding="utf-8")
+            names.append(part_name)
     return names
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = name[:_SHEET_NAME_MAX]
-    out, i = base, 1
-    while out in used:
-        suffix = f"_{i}"
-        out = base[: _SHEET_NAME_MAX - len(suffix)] + suffix
-        i += 1
-    used.add(out)
-    return out
-
-
-def excel_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
-    """The planner workbook's sheets (replicates averaged), keyed by sheet name."""
-    ds = replicate_mean(ds)
-    sheets: dict[str, pd.DataFrame] = {}
-    readme = pd.DataFrame(
-        [{"variable": str(n), **{k: ds[n].attrs.get(k, "") for k in
-                                 ("units", "long_name", "definition", "source")}}
-         for n in ds.data_vars]
-    )
-    run = pd.DataFrame(
-        [{"variable": f"(run) {k}", "units": "", "long_name": str(v)[:500], "definition": "",
-          "source": ""} for k, v in ds.attrs.items() if k != "config"]
-    )
-    used = {"README"}
-    sheets["README"] = pd.concat([readme, run], ignore_index=True)
-    counts = count_variables(ds)
-    for name in counts:
-        da = ds[name]
-        total = da.sum([d for d in ("sex", "age") if d in da.dims])
-        frame = total.transpose("scenario", "region", "year").to_series().unstack("year")
-        frame.columns = [int(c) for c in frame.columns]
-        sheets[_sheet_name(name, used)] = frame
-    region = NATIONAL if NATIONAL in ds["region"].values else None
-    groups = xr.DataArray(age_group_labels(ds["age"].values), dims="age", name="age_group")
-    parts = []
-    for name in counts:
-        da = ds[name].sel(region=region) if region else ds[name].sum("region")
-        if "sex" in da.dims:
-            da = da.sum("sex")
-        grouped = da.groupby(groups).sum().transpose("scenario", "age_group", "year")
-        frame = grouped.to_series().unstack("year")
-        frame = pd.concat({name: frame}, names=["variable"]).reorder_levels(
-            ["scenario", "variable", "age_group"])
-        parts.append(frame)
-    if parts:
-        table = pd.concat(parts).sort_index(level="scenario", sort_remaining=False)
-        table.columns = [int(c) for c in table.columns]
-        sheets[_sheet_name("national_by_age_group", used)] = table
-    return sheets
-
-
 def write_excel(ds: xr.Dataset, path: Path) -> Path:
-    """Write the planner workbook (see :func:`excel_tables`)."""
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for sheet, frame in excel_tables(ds).items():
-            frame.to_excel(writer, sheet_name=sheet, index=sheet != "README", merge_cells=False)
-    return path
+    """Write the planner workbook (:mod:`lossproj.workbook`)."""
+    from lossproj.workbook import write_workbook
+
+    return write_workbook(ds, path)
 
 
 #: Figures written by :func:`write_figures`: file name → (function, keyword arguments).
