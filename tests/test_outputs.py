@@ -131,7 +131,8 @@ def test_csv_tables(tmp_path, small):
 
 def test_excel_workbook(tmp_path, small):
     openpyxl = pytest.importorskip("openpyxl")
-    from lossproj.workbook import HEADER_ROW, KEY_COLUMNS, RMB_PER_WAN
+    from lossproj.planner import RMB_PER_WAN
+    from lossproj.workbook import HEADER_ROW, KEY_COLUMNS
 
     write_results(small, tmp_path / "r", excel=True, figures=False)
     wb = openpyxl.load_workbook(tmp_path / "r" / "projection.xlsx")

@@ -232,6 +232,35 @@ def summary(result: Path, by: str, year: int | None, scenario: str | None, regio
                                    else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"))
 
 
+@main.command()
+@click.argument("result", type=click.Path(exists=True, path_type=Path))
+@click.option("--region", required=True,
+              help="Region, by English or Chinese name or GB/T 2260 code (guangdong, 广东, 44).")
+@click.option("--variable", "variables", multiple=True,
+              help="Variable whose 60+/70+ trend (and pyramid) to draw; repeat for several. "
+              "Default: shidu parents 60+/70+, care, budget and the pyramid.")
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Directory for the PNGs.")
+@click.option("--font", type=click.Path(exists=True, dir_okay=False),
+              help="Font file with Chinese glyphs (default: one found on the system).")
+def plot(result: Path, region: str, variables: tuple[str, ...], out_dir: Path,
+         font: str | None) -> None:
+    """Draw a region's planner figures, labelled in Chinese and English."""
+    from lossproj.outputs import read_results
+    from lossproj.planner_plots import FontNotFoundError, bilingual_fonts, planner_figures
+
+    ds = read_results(result)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with bilingual_fonts(font):
+            figures = planner_figures(ds, region, variables or None)
+            for stem, fig in figures.items():
+                fig.savefig(out_dir / f"{stem}.png", dpi=120)
+                click.echo(f"wrote {out_dir / f'{stem}.png'}")
+    except FontNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _pandas_wide():
     """A pandas option context that prints whole tables (no column wrapping)."""
     import pandas as pd

@@ -23,6 +23,9 @@ Files written by :func:`write_results`:
     Configuration, seed, engine, package versions, data checksums, timings and the file list.
 ``figures/*.png``
     Pyramids of strict shidu parents, national trends by scenario, provincial panels.
+``report.html``
+    One self-contained, printable page per region in Chinese and English
+    (:mod:`lossproj.report`), written with the figures.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ except ModuleNotFoundError:  # pragma: no cover - Windows
     fcntl = None
     import msvcrt
 from lossproj.errors import DataError, OutputError
+from lossproj.report import write_report
 from lossproj.summary import STANDARD_DIMS, is_grouped
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,7 @@ CSV_FAMILIES = "projection_families.csv"
 EXCEL = "projection.xlsx"
 RUN_JSON = "run.json"
 FIGURE_DIR = "figures"
+REPORT = "report.html"
 
 #: Per-scenario attributes recorded in ``run.json`` under ``resolved_parameters``.
 RESOLVED_ATTRS = ("parity_parameters", "fertility_solve_shortfall")
@@ -388,6 +393,8 @@ def _write_all(ds: xr.Dataset, tmp: Path, *, excel: bool, figures: bool,
     if figures:
         with _writing(tmp, shown, FIGURE_DIR):
             names += write_figures(ds, tmp / FIGURE_DIR)
+        with _writing(tmp, shown, REPORT):
+            names.append(write_report(ds, tmp / REPORT).name)
     names.append(RUN_JSON)
     meta = run_metadata(ds, run_info, files=names)
     with _writing(tmp, shown, RUN_JSON):

@@ -37,6 +37,62 @@ AGE_BANDS: dict[str, tuple[int, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Indicator:
+    """A planner indicator: variable, sheet name, Chinese name and the unit it is shown in.
+
+    ``divisor`` converts the variable's unit to the shown one (RMB → RMB 10,000 = 1e4).
+    """
+
+    variable: str
+    sheet: str
+    zh: str
+    unit: str
+    divisor: float = 1.0
+
+
+#: RMB per 万元 (the unit planners write budgets in).
+RMB_PER_WAN = 1e4
+
+#: Indicator sheets, in the order planners read them (those absent from a result are skipped).
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("shidu_parents_strict", "shidu_parents", "失独父母（独生子女死亡）",
+              "persons / 人"),
+    Indicator("shidu_parents_wide", "shidu_parents_wide", "失独父母（宽口径：现无存活子女）",
+              "persons / 人"),
+    Indicator("eligible_shidu_parents", "eligible", "符合特别扶助条件的失独父母（女方49岁及以上）",
+              "persons / 人"),
+    Indicator("care_dependent_shidu_parents", "care_dependent", "生活不能自理的失独父母",
+              "persons / 人"),
+    Indicator("priority_care_shidu_parents", "priority_care_Beijing_rule",
+              "优先入住公办养老机构的失独父母（北京规则：不能自理或70岁及以上）", "persons / 人"),
+    Indicator("allowance_cost", "budget_national", "特别扶助金支出（情景标准）",
+              "RMB 10,000 per year / 万元每年", RMB_PER_WAN),
+    Indicator("allowance_cost_local", "budget_local_rule", "特别扶助金支出（地方规则，如广州标准）",
+              "RMB 10,000 per year / 万元每年", RMB_PER_WAN),
+    Indicator("new_shidu_parents", "new_shidu_parents", "当年新增失独父母", "persons per year / 人每年"),
+    Indicator("shidu_families", "shidu_families", "失独家庭（按母亲年龄）", "couples / 户"),
+    Indicator("one_child_parents", "one_child_parents", "独生子女父母", "persons / 人"),
+    Indicator("one_child_families", "one_child_families", "独生子女家庭（按母亲年龄）",
+              "couples / 户"),
+    Indicator("population", "population", "人口", "persons / 人"),
+)
+
+
+def indicators_of(ds: xr.Dataset) -> list[Indicator]:
+    """The indicators :data:`INDICATORS` present in ``ds``."""
+    return [i for i in INDICATORS if i.variable in ds.data_vars]
+
+
+def indicator(variable: str) -> Indicator:
+    """The :class:`Indicator` of ``variable``; ``ValueError`` naming the known ones."""
+    for ind in INDICATORS:
+        if ind.variable == variable:
+            return ind
+    raise ValueError(f"no planner indicator {variable!r}; known: "
+                     f"{', '.join(i.variable for i in INDICATORS)}")
+
+
 def band_totals(da: xr.DataArray, bands: dict[str, tuple[int, str]] = AGE_BANDS) -> xr.DataArray:
     """Sums of ``da`` over sex (if present) and the ages of each open band, dim ``age_band``.
 
@@ -50,8 +106,13 @@ def band_totals(da: xr.DataArray, bands: dict[str, tuple[int, str]] = AGE_BANDS)
     """
     if "sex" in da.dims:
         da = da.sum("sex", min_count=1)
-    parts = [da.where(da["age"] >= lo).sum("age", min_count=1) for lo, _ in bands.values()]
-    out = xr.concat(parts, dim=pd.Index(list(bands), name="age_band"))
+    # sums from each age up (reverse cumulative sums), and how many values were present
+    backwards = {"age": slice(None, None, -1)}
+    upward = da.fillna(0.0).isel(backwards).cumsum("age").isel(backwards)
+    present = da.notnull().isel(backwards).cumsum("age").isel(backwards)
+    lows = [lo for lo, _ in bands.values()]
+    out = upward.sel(age=lows).where(present.sel(age=lows) > 0)
+    out = out.rename(age="age_band").assign_coords(age_band=list(bands))
     out.attrs = dict(da.attrs)
     return out
 

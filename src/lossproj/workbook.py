@@ -12,7 +12,6 @@ the main assumptions.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,50 +21,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lossproj import regions as reg
-from lossproj.planner import AGE_BANDS, band_totals
+from lossproj.planner import AGE_BANDS, Indicator, band_totals, indicators_of
 from lossproj.summary import replicate_mean
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """A planner indicator: variable, sheet name, Chinese name and the unit it is shown in.
-
-    ``divisor`` converts the variable's unit to the shown one (RMB → RMB 10,000 = 1e4).
-    """
-
-    variable: str
-    sheet: str
-    zh: str
-    unit: str
-    divisor: float = 1.0
-
-
-#: RMB per 万元 (the unit planners write budgets in).
-RMB_PER_WAN = 1e4
-
-#: Indicator sheets, in the order planners read them (those absent from a result are skipped).
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("shidu_parents_strict", "shidu_parents", "失独父母（独生子女死亡）",
-              "persons / 人"),
-    Indicator("shidu_parents_wide", "shidu_parents_wide", "失独父母（宽口径：现无存活子女）",
-              "persons / 人"),
-    Indicator("eligible_shidu_parents", "eligible", "符合特别扶助条件的失独父母（女方49岁及以上）",
-              "persons / 人"),
-    Indicator("care_dependent_shidu_parents", "care_dependent", "生活不能自理的失独父母",
-              "persons / 人"),
-    Indicator("priority_care_shidu_parents", "priority_care_Beijing_rule",
-              "优先入住公办养老机构的失独父母（北京规则：不能自理或70岁及以上）", "persons / 人"),
-    Indicator("allowance_cost", "budget_national", "特别扶助金支出（情景标准）",
-              "RMB 10,000 per year / 万元每年", RMB_PER_WAN),
-    Indicator("allowance_cost_local", "budget_local_rule", "特别扶助金支出（地方规则，如广州标准）",
-              "RMB 10,000 per year / 万元每年", RMB_PER_WAN),
-    Indicator("new_shidu_parents", "new_shidu_parents", "当年新增失独父母", "persons per year / 人每年"),
-    Indicator("shidu_families", "shidu_families", "失独家庭（按母亲年龄）", "couples / 户"),
-    Indicator("one_child_parents", "one_child_parents", "独生子女父母", "persons / 人"),
-    Indicator("one_child_families", "one_child_families", "独生子女家庭（按母亲年龄）",
-              "couples / 户"),
-    Indicator("population", "population", "人口", "persons / 人"),
-)
 
 #: Key columns of an indicator sheet (English / Chinese).
 KEY_COLUMNS: tuple[str, ...] = ("scenario 情景", "code 代码", "region", "地区", "age band",
@@ -77,11 +34,6 @@ WHOLE = "#,##0"
 
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
-
-
-def indicators_of(ds: xr.Dataset) -> list[Indicator]:
-    """The indicators :data:`INDICATORS` present in ``ds``."""
-    return [i for i in INDICATORS if i.variable in ds.data_vars]
 
 
 def indicator_table(ds: xr.Dataset, indicator: Indicator) -> xr.DataArray:
