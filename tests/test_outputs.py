@@ -254,3 +254,61 @@ def test_csv_split_by_scenario_beyond_spreadsheet_rows(tmp_path, small, monkeypa
             "projection_families_baseline.csv"} <= names and "projection.csv" not in names
     part = pd.read_csv(tmp_path / "r" / "projection_low.csv")
     assert set(part["scenario"]) == {"low"} and "shidu_parents_strict" in part.columns
+
+
+def test_run_json_names_the_netcdf_library(tmp_path, small):
+    write_results(small, tmp_path / "r", excel=False, figures=False)
+    meta = json.loads((tmp_path / "r" / "run.json").read_text())
+    library = meta["netcdf_library"]
+    assert library["xarray_engine"] == outputs.netcdf_engine()
+    assert library["xarray_engine"] in ("h5netcdf", "netcdf4") and library["hdf5"]
+
+
+def test_summary_several_years_one_region_and_csv(tmp_path, make_fake_projection):
+    from click.testing import CliRunner
+
+    from lossproj.cli import main
+    from lossproj.summary import summarize_years
+
+    ds = make_fake_projection(scenarios=("baseline", "low"), years=range(2018, 2031),
+                              regions=("Beijing", "Guangdong"))
+    table = summarize_years(ds, "region", years=[2020, 2030], region="广东")
+    assert list(table.index) == [("baseline", 2020, "Guangdong"), ("baseline", 2030, "Guangdong"),
+                                 ("low", 2020, "Guangdong"), ("low", 2030, "Guangdong")]
+    write_results(ds, tmp_path / "r", excel=False, figures=False)
+    result = CliRunner().invoke(main, ["summary", str(tmp_path / "r"), "--years", "2020,2030",
+                                       "--region", "guangdong", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("scenario,year,region,") and len(lines) == 5
+    assert lines[1].startswith("baseline,2020,Guangdong,")
+    result = CliRunner().invoke(main, ["summary", str(tmp_path / "r"), "--by", "age_group",
+                                       "--years", "2020,2030", "--region", "44"])
+    assert result.exit_code == 0 and "Year 2020, 2030" in result.output
+    bad = CliRunner().invoke(main, ["summary", str(tmp_path / "r"), "--years", "2020,x"])
+    assert bad.exit_code == 2 and "expected comma-separated years" in bad.output
+
+
+def test_scenarios_with_different_regions_merge_with_missing_cells(monkeypatch,
+                                                                    make_fake_projection):
+    from lossproj import api
+    from lossproj.config import load_config
+
+    def fake_run(config, progress=None):
+        regions = ("Beijing", "Guangdong") if config.name == "baseline" else ("Beijing",)
+        ds = make_fake_projection(years=range(2020, 2023), regions=regions)
+        ds = ds.drop_sel(region="China").isel(scenario=0, drop=True)
+        ds.attrs = {"scenario": config.name}
+        return ds
+
+    monkeypatch.setattr(api, "run_scenario", fake_run)
+    ds = api.project(["baseline", "fertility_low"])  # packaged names (paths work too)
+    assert list(ds["scenario"].values) == ["baseline", "fertility_low"]
+    cell = ds["shidu_parents_strict"].sel(scenario="fertility_low", region="Guangdong")
+    assert bool(cell.isnull().all())  # not computed: missing, not 0
+    assert "China" not in ds["region"].values
+    table = summarize(ds, "region", year=2021)
+    assert np.isnan(table.loc[("fertility_low", "Guangdong"), "shidu_parents_strict"])
+    assert table.loc[("baseline", "Guangdong"), "shidu_parents_strict"] > 0
+    one = load_config("baseline")
+    assert api.project([one]).sizes["scenario"] == 1

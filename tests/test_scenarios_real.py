@@ -108,6 +108,10 @@ def test_higher_child_mortality_raises_shidu(two_provinces):
 def test_sweden_stable_population_children_rise_then_fall():
     config = load_config(CONFIGS / "sweden_stable.toml")
     ds = api.run_scenario(config).sel(region="Sweden", year=2018)
+    # no Chinese policy variable in a Swedish run
+    chinese = {"allowance_cost", "allowance_cost_local", "care_dependent_shidu_parents",
+               "priority_care_shidu_parents"}
+    assert not chinese & set(ds.data_vars)
     surv = ds["mean_children_surviving"].values
     ceb = ds["mean_children_ever_born"].values
     peak = int(np.argmax(surv))

@@ -6,12 +6,14 @@ import json
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 import lossproj
 from lossproj import aggregate, data, planner, plausibility, scenarios
+from lossproj.config import load_configs
 from lossproj.engines.expected import project_expected
 from lossproj.errors import ConfigError, DataError, LossprojWarning, ModelError
 from lossproj.rates import assemble
@@ -301,7 +303,8 @@ def project(
 
     Parameters
     ----------
-    configs : sequence of ScenarioConfig (``lossproj.config.load_config``)
+    configs : sequence of ScenarioConfig, or of scenario files (str or Path) or packaged
+        scenario names (``"baseline"``), read with ``lossproj.config.load_configs``
     progress : callable(scenario name, regions done, regions total) or None
     scheduler : None, "local", "threads", "synchronous" or a dask.distributed address —
         run the scenarios as Dask tasks (None: one after another in this process)
@@ -319,6 +322,9 @@ def project(
     """
     if not configs:
         raise ConfigError("no scenario to run")
+    if isinstance(configs, str | Path):
+        configs = [configs]
+    configs = _as_configs(configs)
     names = [c.name for c in configs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -358,6 +364,13 @@ def replacement_diagnostics(config):
 
     probabilities, time_bereaved = calibration.replacement_diagnostics(config, scenario_bundle(config))
     return probabilities, time_bereaved, calibration.plot_replacement(probabilities)
+
+
+def _as_configs(items: Sequence) -> list:
+    """Configs as given, files and packaged names read (problems of all reported together)."""
+    paths = [i for i in items if isinstance(i, str | Path)]
+    loaded = iter(load_configs(paths)) if paths else iter(())
+    return [next(loaded) if isinstance(i, str | Path) else i for i in items]
 
 
 def calibrate(config):

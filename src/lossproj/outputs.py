@@ -616,6 +616,23 @@ def write_figures(ds: xr.Dataset, directory: Path) -> list[str]:
     return names
 
 
+def netcdf_library() -> dict[str, str]:
+    """The NetCDF-4 writer actually used (:func:`netcdf_engine`) and its library versions."""
+    engine = netcdf_engine()
+    info = {"xarray_engine": engine}
+    if engine == "h5netcdf":
+        import h5py
+
+        info.update(h5netcdf=version("h5netcdf"), h5py=h5py.version.version,
+                    hdf5=h5py.version.hdf5_version)
+    else:
+        import netCDF4
+
+        info.update(netCDF4=netCDF4.__version__, libnetcdf=netCDF4.__netcdf4libversion__,
+                    hdf5=netCDF4.__hdf5libversion__)
+    return info
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "lossproj": __version__}
     for package in RECORDED_PACKAGES:
@@ -652,6 +669,7 @@ def run_metadata(ds: xr.Dataset, run_info: Mapping[str, Any] | None = None, *,
         "config": attrs.pop("config", None),
         "data_checksums": attrs.pop("data_checksums", None),
         "versions": _versions(),
+        "netcdf_library": netcdf_library(),
         "attributes": attrs,
     }
     per_scenario = attrs.get("scenarios")
