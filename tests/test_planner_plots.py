@@ -41,5 +41,5 @@ def test_missing_cjk_font_fails_clearly(monkeypatch):
 def test_unknown_region_names_the_close_one(projection):
     with pytest.raises(ValueError, match="did you mean 'Guangdong'"):
         pp.band_trend(projection, "Guangzou")
-    with pytest.raises(ValueError, match="region 'Tibet' is not in the result"):
+    with pytest.raises(ValueError, match="region '西藏' is not in the result"):
         pp.pyramid(projection, "西藏")

@@ -25,7 +25,7 @@ from matplotlib.ticker import FuncFormatter
 from lossproj import regions as reg
 from lossproj.errors import LossprojError
 from lossproj.planner import AGE_BANDS, band_totals, indicator
-from lossproj.summary import replicate_mean
+from lossproj.summary import check_region, replicate_mean
 
 #: Font families known to carry Chinese glyphs, in order of preference.
 CJK_FAMILIES: tuple[str, ...] = (
@@ -107,10 +107,7 @@ def region_title(region: str) -> str:
 
 
 def _region(ds: xr.Dataset, region: str) -> tuple[xr.Dataset, str]:
-    name = reg.check_region(region)
-    present = [str(r) for r in ds["region"].values]
-    if name not in present:
-        raise ValueError(f"region {name!r} is not in the result; regions: {', '.join(present)}")
+    name = check_region(ds, region)
     return replicate_mean(ds).sel(region=name), name
 
 

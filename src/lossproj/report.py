@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from lossproj import regions as reg
 from lossproj.planner import band_totals, indicator
 from lossproj.planner_plots import RMB_PER_YI, axis_from_zero, bilingual_fonts, region_title
-from lossproj.summary import replicate_mean
+from lossproj.summary import check_region, replicate_mean
 
 #: Rows of a region's planner table: (variable, parent age band).
 TABLE_ROWS: tuple[tuple[str, str], ...] = (
@@ -79,7 +79,7 @@ def planner_table(ds: xr.Dataset, region: str, scenario: str, years: list[int] |
     ``region`` may be given by any accepted spelling (``广东``, ``44``); ``bands``
     (:func:`band_tables` of ``ds``) saves recomputing them region by region.
     """
-    name = reg.check_region(region)
+    name = check_region(ds, region)
     years = report_years(ds) if years is None else years
     bands = band_tables(ds) if bands is None else bands
     rows = {}
@@ -141,7 +141,10 @@ def region_figure(ds: xr.Dataset, region: str,
                         linestyle=("-", "--")[j], label=f"{scenario}: {names[j]}")
         axis_from_zero(ax, unit)
         ax.set_title(title, fontsize="medium")
-        ax.legend(fontsize="x-small")
+        if ax.get_lines():
+            ax.legend(fontsize="x-small")
+        else:
+            ax.text(0.5, 0.5, "未计算 not computed", transform=ax.transAxes, ha="center")
     fig.suptitle(region_title(region))
     return fig
 
@@ -156,7 +159,8 @@ def report_html(ds: xr.Dataset, *, font_file: str | None = None) -> str:
     """The report as one HTML string (see the module docstring)."""
     ds = replicate_mean(ds)
     names = [str(r) for r in ds["region"].values]
-    order = [n for n in (reg.NATIONAL, *reg.PROVINCE_NAMES) if n in names]
+    known = (reg.NATIONAL, *reg.PROVINCE_NAMES)
+    order = [n for n in known if n in names] + [n for n in names if n not in known]
     scenarios = [str(s) for s in ds["scenario"].values]
     nav = " ".join(f'<a href="#r{reg.CODE_BY_NAME.get(n, 0):02d}">{html.escape(region_title(n))}'
                    f"</a>" for n in order)
