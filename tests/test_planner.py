@@ -179,3 +179,46 @@ def test_provincial_care_prevalence_meets_each_level():
     # the age-sex pattern is the national one
     ratio = prev.sel(region="Tibet") / national.where(national > 0)
     assert float(ratio.max() - ratio.min()) < 1e-12
+
+
+def test_policy_variables_of_a_national_run(make_fake_projection):
+    from lossproj import api
+
+    ds = make_fake_projection(years=[2020, 2030], regions=reg.PROVINCE_NAMES).isel(
+        scenario=0, drop=True)
+    ds = ds.drop_vars(["care_dependent_shidu_parents", "allowance_cost"])
+    config = load_config(CONFIGS / "baseline.toml")
+    out = api.add_policy_variables(ds, config, "test")
+    provinces = out.sel(region=list(reg.PROVINCE_NAMES))
+    for name in ("care_dependent_shidu_parents", "priority_care_shidu_parents", "allowance_cost"):
+        np.testing.assert_allclose(out[name].sel(region="China"), provinces[name].sum("region"),
+                                   rtol=1e-12)
+    local = out["allowance_cost_local"]
+    assert bool(local.sel(region="China").isnull().all())  # one province priced: no national sum
+    assert bool(local.sel(region="Beijing").isnull().all())
+    eligible = out["eligible_shidu_parents"].sel(region="Guangdong", year=2030)
+    by_hand = 12 * (800 * eligible.sum() + 300 * eligible.sel(sex="male", age=slice(60, None)).sum()
+                    + 300 * eligible.sel(sex="female", age=slice(55, None)).sum())
+    assert float(local.sel(region="Guangdong", year=2030).sum()) == pytest.approx(float(by_hand))
+    national = float(out["allowance_cost"].sel(region="Guangdong", year=2030).sum())
+    assert national == pytest.approx(12 * 590 * float(eligible.sum()))
+    assert list(out["region_code"].values[-2:]) == [65, 0]
+
+
+def test_guangzhou_schedule_prices_only_its_regions(make_fake_projection):
+    import dataclasses
+
+    from lossproj import api
+
+    ds = make_fake_projection(years=[2030], regions=("Beijing", "Guangdong")).isel(
+        scenario=0, drop=True).drop_sel(region="China")
+    ds = ds.drop_vars(["care_dependent_shidu_parents", "allowance_cost"])
+    config = load_config(CONFIGS / "baseline.toml")
+    config = dataclasses.replace(config, allowance=dataclasses.replace(config.allowance,
+                                                                       schedule="guangzhou"))
+    out = api.add_policy_variables(ds, config, "test")
+    np.testing.assert_allclose(out["allowance_cost"].sel(region="Guangdong"),
+                               out["allowance_cost_local"].sel(region="Guangdong"))
+    beijing = out["eligible_shidu_parents"].sel(region="Beijing").sum()
+    assert float(out["allowance_cost"].sel(region="Beijing").sum()) == pytest.approx(
+        12 * 590 * float(beijing))

@@ -177,9 +177,10 @@ def add_policy_variables(ds: xr.Dataset, config, source: str) -> xr.Dataset:
 
 def _with_national(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
     """``da`` over the provinces of ``ds``, with ``China`` as their sum when ``ds`` has it."""
+    da = da.drop_vars([c for c in ("region_code", "region_zh") if c in da.coords])
     if NATIONAL in ds["region"].values:
         total = da.sum("region").expand_dims(region=[NATIONAL])
-        da = xr.concat([da, total], dim="region", coords="minimal", compat="override")
+        da = xr.concat([da, total], dim="region")
     return da.reindex(region=ds["region"].values)
 
 
