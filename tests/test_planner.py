@@ -222,3 +222,24 @@ def test_guangzhou_schedule_prices_only_its_regions(make_fake_projection):
     beijing = out["eligible_shidu_parents"].sel(region="Beijing").sum()
     assert float(out["allowance_cost"].sel(region="Beijing").sum()) == pytest.approx(
         12 * 590 * float(beijing))
+
+
+def test_eligibility_by_the_mothers_age_on_a_hand_computed_couple_table():
+    import pandas as pd
+
+    couples = pd.DataFrame(
+        [  # mother, father, mother alive, father alive, strict shidu, couples
+            (45, 50, True, True, True, 10.0),    # father 50, wife 45: neither eligible
+            (49, 47, True, True, True, 20.0),    # wife 49, husband 47: both eligible
+            (60, 63, False, True, True, 5.0),    # widower whose wife would be 60: he is
+            (52, 55, True, False, True, 7.0),    # widow 52: she is
+            (55, 58, True, True, False, 100.0),  # child alive (or a later birth): no one
+            (48, 49, True, True, True, 3.0),     # wife 48: not yet
+        ], columns=planner.COUPLE_COLUMNS)
+    table = planner.eligible_parents(couples).set_index(["sex", "age"])["eligible"]
+    by_hand = {("female", 49): 20.0, ("female", 52): 7.0, ("male", 47): 20.0, ("male", 63): 5.0}
+    assert table.to_dict() == by_hand
+    # the rule by each parent's own age would have counted the fathers of 50 and 49 and missed
+    # the father of 47
+    own_age = {("male", 50), ("male", 49)}
+    assert not own_age & set(table.index) and ("male", 47) in table.index

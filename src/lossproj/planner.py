@@ -118,6 +118,54 @@ def band_totals(da: xr.DataArray, bands: dict[str, tuple[int, str]] = AGE_BANDS)
 
 
 # --------------------------------------------------------------------------------------------
+# Eligibility for the national special assistance
+# --------------------------------------------------------------------------------------------
+
+#: Columns of a couple table (:func:`eligible_parents`).
+COUPLE_COLUMNS = ("mother_age", "father_age", "mother_alive", "father_alive", "strict_shidu",
+                  "weight")
+
+
+def eligible_parents(couples: pd.DataFrame, eligibility_age: int = 49) -> pd.DataFrame:
+    """Eligible shidu parents of a couple table, by the parent's own sex and age.
+
+    The national special assistance (计划生育家庭特别扶助) is paid to **both** living parents of
+    a couple whose only child died, with no later birth, once the **mother** is aged
+    ``eligibility_age`` or more: a father of 50 whose wife is 45 is not eligible, a father of
+    45 whose wife is 49 is. The mother's age is the couple's clock; where she has died it is
+    the age she would have (her husband's age minus the couple's age gap).
+
+    Parameters
+    ----------
+    couples : DataFrame with columns :data:`COUPLE_COLUMNS` — ages [years of age], alive flags,
+        ``strict_shidu`` (only child died, no later birth) and ``weight`` [couples]
+    eligibility_age : int — the mother's age from which the couple is eligible [years of age]
+
+    Returns
+    -------
+    DataFrame with columns ``sex, age, eligible`` [persons], one row per living eligible
+    parent's sex and own age.
+
+    Notes
+    -----
+    This is the reference the engines' ``eligible_shidu_parents`` is checked against.
+    """
+    missing = [c for c in COUPLE_COLUMNS if c not in couples.columns]
+    if missing:
+        raise ValueError(f"couple table lacks column(s) {', '.join(missing)}")
+    ok = couples[couples["strict_shidu"].astype(bool)
+                 & (couples["mother_age"] >= eligibility_age)]
+    parts = []
+    for sex, age, alive in (("female", "mother_age", "mother_alive"),
+                            ("male", "father_age", "father_alive")):
+        living = ok[ok[alive].astype(bool)]
+        parts.append(pd.DataFrame({"sex": sex, "age": living[age].astype(int),
+                                   "eligible": living["weight"].astype(float)}))
+    out = pd.concat(parts, ignore_index=True)
+    return out.groupby(["sex", "age"], as_index=False)["eligible"].sum()
+
+
+# --------------------------------------------------------------------------------------------
 # Care dependence by province
 # --------------------------------------------------------------------------------------------
 
