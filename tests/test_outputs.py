@@ -312,3 +312,18 @@ def test_scenarios_with_different_regions_merge_with_missing_cells(monkeypatch,
     assert table.loc[("baseline", "Guangdong"), "shidu_parents_strict"] > 0
     one = load_config("baseline")
     assert api.project([one]).sizes["scenario"] == 1
+
+
+def test_run_without_a_cjk_font_keeps_its_results(tmp_path, small, monkeypatch):
+    from lossproj import planner_plots
+    from lossproj.errors import LossprojWarning
+
+    def no_font(path=None):
+        raise planner_plots.FontNotFoundError("no font with Chinese glyphs found")
+
+    monkeypatch.setattr(planner_plots, "cjk_font", no_font)
+    with pytest.warns(LossprojWarning, match="report.html not written: no font"):
+        files = write_results(small, tmp_path / "r", excel=False, figures=True)
+    assert "report.html" not in {f.name for f in files}
+    meta = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert meta["report_not_written"] == "no font with Chinese glyphs found"

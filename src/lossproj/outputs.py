@@ -41,6 +41,7 @@ import os
 import platform
 import shutil
 import sys
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -58,7 +59,8 @@ try:  # POSIX advisory locks; Windows locks a byte of the file instead
 except ModuleNotFoundError:  # pragma: no cover - Windows
     fcntl = None
     import msvcrt
-from lossproj.errors import DataError, OutputError
+from lossproj.errors import DataError, LossprojWarning, OutputError
+from lossproj.planner_plots import FontNotFoundError
 from lossproj.report import write_report
 from lossproj.summary import STANDARD_DIMS, is_grouped
 
@@ -393,8 +395,13 @@ def _write_all(ds: xr.Dataset, tmp: Path, *, excel: bool, figures: bool,
     if figures:
         with _writing(tmp, shown, FIGURE_DIR):
             names += write_figures(ds, tmp / FIGURE_DIR)
-        with _writing(tmp, shown, REPORT):
-            names.append(write_report(ds, tmp / REPORT).name)
+        try:
+            with _writing(tmp, shown, REPORT):
+                names.append(write_report(ds, tmp / REPORT).name)
+        except FontNotFoundError as exc:
+            # the projection is not lost for want of a font: warn, and say so in run.json
+            warnings.warn(f"{REPORT} not written: {exc}", LossprojWarning, stacklevel=3)
+            run_info = {**run_info, "report_not_written": str(exc)}
     names.append(RUN_JSON)
     meta = run_metadata(ds, run_info, files=names)
     with _writing(tmp, shown, RUN_JSON):
