@@ -243,3 +243,29 @@ def test_eligibility_by_the_mothers_age_on_a_hand_computed_couple_table():
     # the father of 47
     own_age = {("male", 50), ("male", 49)}
     assert not own_age & set(table.index) and ("male", 47) in table.index
+
+
+def test_a_configs_local_table_prices_its_regions(tmp_path, make_fake_projection):
+    from lossproj import api
+
+    (tmp_path / "rules.csv").write_text(HEADER + "北京,base,both,60,1000,2025,2100,0,city rule\n",
+                                        encoding="utf-8")
+    path = tmp_path / "mine.toml"
+    path.write_text('base = "lossproj:baseline"\n[allowance]\nlocal_table = "rules.csv"\n'
+                    "[allowance.guangzhou]\nregions = []\n", encoding="utf-8")
+    config = load_config(path)
+    ds = make_fake_projection(years=[2020, 2030], regions=("Beijing", "Guangdong")).isel(
+        scenario=0, drop=True).drop_sel(region="China")
+    ds = ds.drop_vars(["care_dependent_shidu_parents", "allowance_cost"])
+    local = api.add_policy_variables(ds, config, "test")["allowance_cost_local"]
+    eligible = ds["eligible_shidu_parents"].sel(region="Beijing", year=2030)
+    assert float(local.sel(region="Beijing", year=2030).sum()) == pytest.approx(
+        12 * 1000 * float(eligible.sel(age=slice(60, None)).sum()))
+    assert float(local.sel(region="Beijing", year=2020).sum()) == 0.0  # not yet in force
+    assert bool(local.sel(region="Guangdong").isnull().all())
+    bad = tmp_path / "bad.toml"
+    bad.write_text('base = "lossproj:baseline"\n[allowance]\nlocal_table = "none.csv"\n',
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"allowance\.local_table = 'none\.csv': file .* does "
+                       "not exist"):
+        load_config(bad)

@@ -85,7 +85,7 @@ def _check_result(config, bundle: RateBundle, res, ds: xr.Dataset) -> None:
                          + "; ".join(bad[:5]) + ". Check the scenario's multipliers and rates")
 
 
-def _monthly_allowance(config, ds: xr.Dataset, local=()) -> xr.DataArray:
+def _monthly_allowance(config, ds: xr.Dataset, guangzhou=()) -> xr.DataArray:
     """Monthly amount per eligible parent [RMB per person per month] by year, (region,) sex
     and age: the national schedule, or with ``schedule = "guangzhou"`` the Guangzhou rule in
     the regions it names and the national schedule elsewhere."""
@@ -95,11 +95,10 @@ def _monthly_allowance(config, ds: xr.Dataset, local=()) -> xr.DataArray:
         return xr.zeros_like(years, dtype=float)
     national = _national_schedule(years)
     if schedule == "guangzhou":
-        rules = [r for r in local if r.category.startswith("Guangzhou")]
         per_region = []
         for region in ds["region"].values:
-            if region in planner.rule_regions(rules):
-                amount = planner.monthly_amount(rules, str(region), years.values,
+            if region in planner.rule_regions(guangzhou):
+                amount = planner.monthly_amount(guangzhou, str(region), years.values,
                                                 ds["sex"].values, ds["age"].values)
             else:
                 amount = national.broadcast_like(ds["sex"]).broadcast_like(ds["age"])
@@ -157,8 +156,13 @@ def add_policy_variables(ds: xr.Dataset, config, source: str) -> xr.Dataset:
         ds["shidu_parents_strict"], ds["care_dependent_shidu_parents"], rule)
     ds["priority_care_shidu_parents"].attrs = aggregate.VARIABLES["priority_care_shidu_parents"] | {
         "source": f"{source}; rule: {rule.source}"}
-    local = _local_rules(config, ds)
-    ds = aggregate.add_allowance_cost(ds, _monthly_allowance(config, ds, local))
+    years = ds["year"].values
+    guangzhou = planner.guangzhou_rules(config.allowance.guangzhou, int(years.min()),
+                                        int(years.max()))
+    local = guangzhou
+    if config.allowance.local_table:
+        local = local + planner.read_allowance_rules(config.allowance.local_table)
+    ds = aggregate.add_allowance_cost(ds, _monthly_allowance(config, ds, guangzhou))
     ds["allowance_cost"] = _with_national(ds["allowance_cost"].sel(region=provinces), ds)
     ds["allowance_cost"].attrs = aggregate.VARIABLES["allowance_cost"] | {
         "source": source + f"; schedule: {config.allowance.schedule}",
@@ -182,15 +186,6 @@ def _with_national(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
         total = da.sum("region").expand_dims(region=[NATIONAL])
         da = xr.concat([da, total], dim="region")
     return da.reindex(region=ds["region"].values)
-
-
-def _local_rules(config, ds: xr.Dataset) -> tuple:
-    """Local allowance rules of the scenario: its rule table and the Guangzhou rule's regions."""
-    years = ds["year"].values
-    rules = planner.guangzhou_rules(config.allowance.guangzhou, int(years.min()), int(years.max()))
-    if config.allowance.local_table:
-        rules = rules + planner.read_allowance_rules(config.allowance.local_table)
-    return rules
 
 
 def run_scenario(config, *, progress: Progress | None = None,
