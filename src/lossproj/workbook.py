@@ -112,13 +112,14 @@ def readme_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
                  "（财政部、国家卫生健康委）; 生活不能自理比例（2020年普查长表）. Census 2010/2020 (NBS); "
                  "WPP 2024; national special-assistance standards (MoF, NHC); care dependence "
                  "(2020 census long form). Details: data/README.md of the package."))
+    eligibility = ds["eligible_shidu_parents"].attrs.get("definition", "") if (
+        "eligible_shidu_parents" in ds.data_vars) else ""
     rows.append(("主要假设 / Main assumptions",
-                 "特别扶助资格：独生子女死亡且女方49岁及以上（夫妻双方均计）；生活不能自理比例按全国年龄性别"
-                 "模式、按各省2020年普查水平调整；北京规则：不能自理或70岁及以上者优先入住公办养老机构；"
-                 "城乡标准不同时取平均. Eligibility: only child died and the mother aged 49+ (both "
-                 "parents counted); care dependence: national age-sex pattern scaled to each "
-                 "province's 2020 census level; Beijing rule: care-dependent or 70+; urban and rural "
-                 "standards averaged where they differ."))
+                 "特别扶助资格见 eligible 表的定义；生活不能自理比例按全国年龄性别模式、按各省2020年普查水平"
+                 "调整；北京规则：不能自理或70岁及以上者优先入住公办养老机构；城乡标准不同时取平均. "
+                 f"Eligibility: {eligibility}; care dependence: national age-sex pattern scaled "
+                 "to each province's 2020 census level; Beijing rule: care-dependent or 70+; urban "
+                 "and rural standards averaged where they differ."))
     rows.append(("版本 / Version", f"lossproj {ds.attrs.get('lossproj_version', '')}"))
     for ind in indicators_of(ds):
         attrs = ds[ind.variable].attrs
