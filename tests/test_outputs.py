@@ -327,3 +327,14 @@ def test_run_without_a_cjk_font_keeps_its_results(tmp_path, small, monkeypatch):
     assert "report.html" not in {f.name for f in files}
     meta = json.loads((tmp_path / "r" / "run.json").read_text())
     assert meta["report_not_written"] == "no font with Chinese glyphs found"
+
+
+def test_summary_regions_outside_china_in_any_case(make_fake_projection):
+    from lossproj.summary import check_region
+
+    ds = make_fake_projection(years=[2000], regions=("Beijing",))
+    ds = ds.assign_coords(region=["Sweden", "China"])
+    assert check_region(ds, "sweden") == "Sweden"
+    assert check_region(ds, "全国") == "China"
+    with pytest.raises(ValueError, match="region 'Norway' is not in the result"):
+        check_region(ds, "Norway")

@@ -92,8 +92,9 @@ def check_region(ds: xr.Dataset, region: str) -> str:
     found = resolve_region(region)
     if found in names:
         return found
-    if region in names:
-        return region
+    by_case = {n.lower(): n for n in names}  # regions outside China (Sweden) by letter case
+    if str(region).lower() in by_case:
+        return by_case[str(region).lower()]
     hint = closest_names(region, names)
     extra = f"did you mean {', '.join(repr(h) for h in hint)}? " if hint else ""
     raise ConfigError(f"region {region!r} is not in the result; {extra}regions: {', '.join(names)}")
