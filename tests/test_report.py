@@ -18,11 +18,9 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--enable-logging=stderr", "--v=0", "--hide-scrollbars")
 
 
-@pytest.fixture(scope="module")
-def projection():
-    from conftest import make_projection
-
-    return make_projection(scenarios=("baseline", "low"), regions=("Beijing", "Guangdong"))
+@pytest.fixture
+def projection(make_fake_projection):
+    return make_fake_projection(scenarios=("baseline", "low"), regions=("Beijing", "Guangdong"))
 
 
 def test_report_is_one_self_contained_page_per_region(projection):
