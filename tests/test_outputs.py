@@ -338,3 +338,12 @@ def test_summary_regions_outside_china_in_any_case(make_fake_projection):
     assert check_region(ds, "全国") == "China"
     with pytest.raises(ValueError, match="region 'Norway' is not in the result"):
         check_region(ds, "Norway")
+
+
+def test_csv_split_by_scenario_and_replicate(tmp_path, make_fake_projection, monkeypatch):
+    monkeypatch.setattr(outputs, "SPREADSHEET_ROWS", 100)
+    ds = make_fake_projection(years=[2020, 2021], replicates=2)
+    names = {f.name for f in write_results(ds, tmp_path / "r", excel=False, figures=False)}
+    assert {"projection_baseline_0.csv", "projection_baseline_1.csv"} <= names
+    part = pd.read_csv(tmp_path / "r" / "projection_baseline_1.csv")
+    assert set(part["replicate"]) == {1}

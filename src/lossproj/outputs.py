@@ -565,8 +565,9 @@ def write_csv(ds: xr.Dataset, directory: Path) -> list[str]:
     per grouped variable; return their names.
 
     A table longer than a spreadsheet opens (:data:`SPREADSHEET_ROWS`) is written as one file
-    per scenario instead (``projection_<scenario>.csv``, ``projection_families_<scenario>.csv``),
-    each tidy with the same columns: a file per variable would have as many rows.
+    per scenario instead (``projection_<scenario>.csv``, ``projection_families_<scenario>.csv``;
+    per scenario and replicate, ``projection_<scenario>_<replicate>.csv``, for ensembles), each
+    tidy with the same columns: a file per variable would have as many rows.
     """
     by_sex, families = tidy_frames(ds)
     names = []
@@ -578,8 +579,9 @@ def write_csv(ds: xr.Dataset, directory: Path) -> list[str]:
             parts = {name: frame}
         else:
             stem = name.removesuffix(".csv")
-            parts = {f"{stem}_{scenario}.csv": part
-                     for scenario, part in frame.groupby("scenario", sort=False)}
+            keys = [k for k in ("scenario", "replicate") if k in frame.columns]
+            parts = {f"{stem}_{'_'.join(map(str, key))}.csv": part
+                     for key, part in frame.groupby(keys, sort=False)}
         for part_name, part in parts.items():
             part.to_csv(directory / part_name, index=False, float_format=CSV_FLOAT_FORMAT,
                         encoding="utf-8")
