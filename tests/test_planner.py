@@ -269,3 +269,20 @@ def test_a_configs_local_table_prices_its_regions(tmp_path, make_fake_projection
     with pytest.raises(ConfigError, match=r"allowance\.local_table = 'none\.csv': file .* does "
                        "not exist"):
         load_config(bad)
+
+
+def test_a_bad_rule_table_fails_before_the_run(tmp_path, monkeypatch):
+    from lossproj import api
+
+    (tmp_path / "rules.csv").write_text(HEADER + "Guangdong,base,both,0,-5,2025,2100,0,x\n",
+                                        encoding="utf-8")
+    path = tmp_path / "mine.toml"
+    path.write_text('base = "lossproj:baseline"\n[allowance]\nlocal_table = "rules.csv"\n',
+                    encoding="utf-8")
+
+    def no_run(config, progress=None):
+        raise AssertionError("the scenario ran")
+
+    monkeypatch.setattr(api, "run_scenario", no_run)
+    with pytest.raises(DataError, match=r"rules\.csv, row 2, column 'monthly'"):
+        api.project([path])

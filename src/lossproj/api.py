@@ -125,7 +125,7 @@ def _without_partial_national(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-def _care_prevalence(config, ds: xr.DataArray) -> tuple[xr.DataArray, str]:
+def _care_prevalence(config, ds: xr.Dataset) -> tuple[xr.DataArray, str]:
     """Care prevalence by (region,) sex and age for the run's regions, and its source note."""
     national = data.care_prevalence()
     provinces = [str(r) for r in ds["region"].values if str(r) in PROVINCE_NAMES]
@@ -321,6 +321,9 @@ def project(
     if isinstance(configs, str | Path):
         configs = [configs]
     configs = _as_configs(configs)
+    for config in configs:  # a bad rule table fails before the run, not after it
+        if config.allowance.local_table:
+            planner.read_allowance_rules(config.allowance.local_table)
     names = [c.name for c in configs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
