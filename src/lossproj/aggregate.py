@@ -82,8 +82,9 @@ VARIABLES: dict[str, dict[str, str]] = {
     "eligible_shidu_parents": {
         "units": "persons",
         "long_name": "eligible shidu parents",
-        "definition": "strict shidu parents aged at least the eligibility age (national special "
-        "assistance: 49) with no later birth",
+        "definition": "strict shidu parents of a couple whose mother is aged at least the "
+        "eligibility age (national special assistance: 49; fathers whose wife is, or would be, "
+        "49+), with no later birth",
     },
     "care_dependent_shidu_parents": {
         "units": "persons",
