@@ -294,7 +294,7 @@ def test_scenarios_with_different_regions_merge_with_missing_cells(monkeypatch,
     from lossproj import api
     from lossproj.config import load_config
 
-    def fake_run(config, progress=None):
+    def fake_run(config, progress=None, data_dir=None):
         regions = ("Beijing", "Guangdong") if config.name == "baseline" else ("Beijing",)
         ds = make_fake_projection(years=range(2020, 2023), regions=regions)
         ds = ds.drop_sel(region="China").isel(scenario=0, drop=True)

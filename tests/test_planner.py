@@ -280,7 +280,7 @@ def test_a_bad_rule_table_fails_before_the_run(tmp_path, monkeypatch):
     path.write_text('base = "lossproj:baseline"\n[allowance]\nlocal_table = "rules.csv"\n',
                     encoding="utf-8")
 
-    def no_run(config, progress=None):
+    def no_run(config, progress=None, data_dir=None):
         raise AssertionError("the scenario ran")
 
     monkeypatch.setattr(api, "run_scenario", no_run)

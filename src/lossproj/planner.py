@@ -24,7 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from lossproj import regions as reg
-from lossproj.errors import DataError
+from lossproj.errors import ConfigError, DataError
 
 #: Parent age bands of planner tables: label → (lowest age included [years of age], Chinese).
 AGE_BANDS: dict[str, tuple[int, str]] = {
@@ -85,11 +85,11 @@ def indicators_of(ds: xr.Dataset) -> list[Indicator]:
 
 
 def indicator(variable: str) -> Indicator:
-    """The :class:`Indicator` of ``variable``; ``ValueError`` naming the known ones."""
+    """The :class:`Indicator` of ``variable``; ``ConfigError`` naming the known ones."""
     for ind in INDICATORS:
         if ind.variable == variable:
             return ind
-    raise ValueError(f"no planner indicator {variable!r}; known: "
+    raise ConfigError(f"no planner indicator {variable!r}; known: "
                      f"{', '.join(i.variable for i in INDICATORS)}")
 
 
@@ -152,7 +152,7 @@ def eligible_parents(couples: pd.DataFrame, eligibility_age: int = 49) -> pd.Dat
     """
     missing = [c for c in COUPLE_COLUMNS if c not in couples.columns]
     if missing:
-        raise ValueError(f"couple table lacks column(s) {', '.join(missing)}")
+        raise DataError(f"couple table lacks column(s) {', '.join(missing)}")
     ok = couples[couples["strict_shidu"].astype(bool)
                  & (couples["mother_age"] >= eligibility_age)]
     parts = []
@@ -196,7 +196,7 @@ def provincial_care_prevalence(national: xr.DataArray, level_60plus: xr.DataArra
     factor = level_60plus / implied
     out = factor * prev
     if float(out.max()) > 1.0:
-        raise ValueError("provincial care prevalence above 1: the national age pattern does "
+        raise DataError("provincial care prevalence above 1: the national age pattern does "
                          "not fit a province's level")
     out.attrs = {"units": "1", "long_name": "share unable to care for oneself"}
     return out.transpose("region", "sex", "age")

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from lossproj import regions as reg
-from lossproj.errors import LossprojError
+from lossproj.errors import ConfigError, LossprojError
 from lossproj.planner import AGE_BANDS, band_totals, indicator
 from lossproj.summary import check_region, replicate_mean
 
@@ -163,7 +163,7 @@ def _variables_trend(ds: xr.Dataset, region: str, variables: tuple[str, ...], un
     one, name = _region(ds, region)
     present = [v for v in variables if v in one.data_vars and bool(one[v].notnull().any())]
     if not present:
-        raise ValueError(f"the result has none of {', '.join(variables)} for {name}")
+        raise ConfigError(f"the result has none of {', '.join(variables)} for {name}")
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     for k, scenario in enumerate(one["scenario"].values):
@@ -188,7 +188,7 @@ def pyramid(ds: xr.Dataset, region: str, variable: str = "shidu_parents_strict",
     years = [int(y) for y in one["year"].values]
     year = years[-1] if year is None else int(year)
     if year not in years:
-        raise ValueError(f"year {year} is not in the result ({years[0]}..{years[-1]})")
+        raise ConfigError(f"year {year} is not in the result ({years[0]}..{years[-1]})")
     da = one[variable].sel(scenario=scenario, year=year)
     ages = da["age"].values
     fig = Figure(figsize=(5.5, 5.5), layout="constrained")
@@ -228,7 +228,7 @@ def planner_figures(ds: xr.Dataset, region: str,
         return out
     for variable in variables:
         if variable not in ds.data_vars:
-            raise ValueError(f"unknown variable {variable!r}; the result has "
+            raise ConfigError(f"unknown variable {variable!r}; the result has "
                              f"{', '.join(map(str, ds.data_vars))}")
         out[f"{stem}_{variable}_60_70"] = band_trend(ds, name, variable)
         if "sex" in ds[variable].dims:
