@@ -115,7 +115,7 @@ def region_figure(ds: xr.Dataset, region: str,
     and Beijing-rule parents; the budgets (亿元)."""
     bands = band_tables(ds) if bands is None else bands
     fig = Figure(figsize=(12, 3.8))
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.84, wspace=0.3)
+    fig.subplots_adjust(left=0.085, right=0.99, bottom=0.14, top=0.84, wspace=0.38)
     axes = fig.subplots(1, 3)
     panels = (
         (("shidu_parents_strict", "60+"), ("shidu_parents_strict", "70+")),
