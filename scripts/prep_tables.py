@@ -423,6 +423,33 @@ def care_prevalence(raw_dir: Path) -> tuple[pd.DataFrame, dict]:
     return out, info
 
 
+def care_prevalence_province(raw_dir: Path) -> pd.DataFrame:
+    """Each province's 2020 census share of persons 60+ unable to care for themselves.
+
+    Rows ``P20_11`` .. ``P20_65`` of the raw care table: long-form (10 % sample) counts of the
+    census item 不健康且生活不能自理 divided by all respondents 60+, both sexes. The census
+    gives no age or sex split by province; ``lossproj`` scales the national age-sex pattern of
+    ``care_prevalence.csv`` to each province's level with the province's own population.
+    """
+    raw = _read(raw_dir, "cn_care_selfcare_prevalence.csv")
+    rows = raw[raw["record_id"].str.match(r"^P20_\d\d$") & (raw["record_id"] != "P20_00")]
+    out = []
+    for rec in rows.itertuples(index=False):
+        code = int(rec.geo_code)
+        out.append({
+            "region": _region_name(code),
+            "region_code": code,
+            "prevalence_60plus": float(rec.n_unable_selfcare) / float(rec.n_persons_sample),
+            "respondents_60plus": int(rec.n_persons_sample),
+            "year": 2020,
+            "source": SOURCE_CENSUS_HEALTH_2020,
+        })
+    if not out:
+        raise ValueError("care table: no provincial rows P20_11..P20_65")
+    # completeness (all 31 provinces) is checked by lossproj.data on the written table
+    return pd.DataFrame(out).sort_values("region_code").reset_index(drop=True)
+
+
 def allowance_standards(raw_dir: Path) -> pd.DataFrame:
     """National special-assistance standard for parents whose only child died [RMB/person/month].
 
@@ -690,6 +717,21 @@ TABLE_NOTES: dict[str, str] = {
         "respondents); the CLHLS sample's age composition is not known, the standardisation "
         "assumes the census one; no trend (a trend is a scenario assumption)."
     ),
+    "care_prevalence_province.csv": (
+        "**Publisher:** NBS / Population Census Office, China Population Census Yearbook 2020, "
+        "long-form table 8-1 各地区分性别、健康状况的60岁及以上老年人口 (via GitHub "
+        "HLGhpz/Data-Handle-TS, MIT). **Carrier:** raw `cn_care_selfcare_prevalence.csv`, rows "
+        "P20_11..P20_65. **Units:** `prevalence_60plus` fraction of persons aged 60+ (both "
+        "sexes) unable to care for themselves (不健康且生活不能自理); `respondents_60plus` "
+        "long-form sample persons (unweighted); `year` 2020 (reference date 2020-11-01). "
+        "**Transformation:** share = unable ÷ respondents. **Use:** the census gives no age or "
+        "sex split by province; `lossproj` multiplies the national age-sex pattern of "
+        "`care_prevalence.csv` by one factor per province so that, with the province's own 2020 "
+        "census population 60+ by age and sex, its 60+ prevalence equals this share "
+        "(`care.prevalence = \"data\"`; `\"national\"` uses the national pattern everywhere). "
+        "**Caveats:** the transcription has both sexes only; no severity levels (the census item "
+        "has none)."
+    ),
     "allowance_standards.csv": (
         "**Publisher:** Ministry of Finance, National Population and Family Planning Commission "
         "/ National Health (and Family Planning) Commission: 财教〔2011〕623号 (2012-01-01), "
@@ -766,6 +808,7 @@ def write_other_tables(raw_dir: Path, out_dir: Path) -> list[Path]:
         "policy_eras.csv": policy_eras(),
         "spouse_age_gap.csv": spouse_age_gap(),
         "care_prevalence.csv": care,
+        "care_prevalence_province.csv": care_prevalence_province(raw_dir),
         "allowance_standards.csv": allowance_standards(raw_dir),
         "sweden_female.csv": sweden_female(raw_dir),
         "population_wpp.csv": population_wpp(raw_dir),

@@ -180,3 +180,33 @@ def test_real_pipeline_end_to_end(runner, tmp_path):
     for name in ("population", "one_child_parents", "shidu_parents_strict"):
         assert set(ds[name].attrs) >= {"units", "long_name", "definition", "source"}
         assert float(ds[name].min()) >= 0
+
+
+def test_run_accepts_packaged_scenario_names(runner, tmp_path, fake_api):
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["run", "baseline", "fertility_low", "--out", str(out),
+                                  "--no-figures"])
+    assert result.exit_code == 0, result.output
+    (configs,) = fake_api.calls
+    assert [c.name for c in configs] == ["baseline", "fertility_low"]
+
+
+def test_plot_draws_a_region_by_its_chinese_name(runner, tmp_path, make_fake_projection):
+    from lossproj.outputs import write_results
+
+    ds = make_fake_projection(regions=("Beijing", "Guangdong"), years=range(2018, 2024))
+    write_results(ds, tmp_path / "r", excel=False, figures=False)
+    out = tmp_path / "figs"
+    result = runner.invoke(main, ["plot", str(tmp_path / "r"), "--region", "广东", "--out",
+                                  str(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == ["guangdong_budget.png", "guangdong_care.png", "guangdong_pyramid.png",
+                     "guangdong_shidu_60_70.png"]
+    result = runner.invoke(main, ["plot", str(tmp_path / "r"), "--region", "44", "--variable",
+                                  "eligible_shidu_parents", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "guangdong_eligible_shidu_parents_60_70.png").stat().st_size > 1000
+    bad = runner.invoke(main, ["plot", str(tmp_path / "r"), "--region", "Guangzou", "--out",
+                               str(out)])
+    assert bad.exit_code == 2 and "did you mean 'Guangdong'" in bad.output

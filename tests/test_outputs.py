@@ -130,19 +130,46 @@ def test_csv_tables(tmp_path, small):
 
 
 def test_excel_workbook(tmp_path, small):
+    openpyxl = pytest.importorskip("openpyxl")
+    from lossproj.planner import RMB_PER_WAN
+    from lossproj.workbook import HEADER_ROW, KEY_COLUMNS
+
     write_results(small, tmp_path / "r", excel=True, figures=False)
-    sheets = pd.read_excel(tmp_path / "r" / "projection.xlsx", sheet_name=None, index_col=None)
-    assert "README" in sheets and "national_by_age_group" in sheets
-    assert "mean_children_ever_born" not in sheets  # per-woman means are not additive
-    readme = sheets["README"]
-    assert {"variable", "units", "definition", "source"} <= set(readme.columns)
-    shidu = sheets["shidu_parents_strict"].set_index(["scenario", "region"])
-    national = float(small["shidu_parents_strict"].sel(scenario="baseline", year=2020,
-                                                       region="China").sum())
-    assert shidu.loc[("baseline", "China"), 2020] == pytest.approx(national, rel=1e-9)
-    by_age = sheets["national_by_age_group"]
-    part = by_age[by_age["variable"] == "shidu_parents_strict"]
-    assert part[2020].sum() == pytest.approx(national, rel=1e-9)
+    wb = openpyxl.load_workbook(tmp_path / "r" / "projection.xlsx")
+    assert wb.sheetnames[:3] == ["README", "shidu_parents", "eligible"]
+    assert {"care_dependent", "budget_national", "population"} <= set(wb.sheetnames)
+    assert "mean_children_ever_born" not in wb.sheetnames  # per-woman means are not additive
+    readme = [str(c.value) for c in wb["README"]["A"]]
+    assert any("Scenario baseline" in r for r in readme) and any("数据来源" in r for r in readme)
+    ws = wb["shidu_parents"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert tuple(header[:6]) == KEY_COLUMNS and header[6] == 2018 and header[-1] == 2022
+    assert "Unit 单位: persons" in ws.cell(2, 1).value
+    assert ws.freeze_panes == "G4" and ws.auto_filter.ref.startswith("A3:")
+    rows = {(r[2], r[4]): r for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
+    assert len(rows) == 3 * 6  # Beijing, Shanghai, China × six age bands
+    col = header.index(2020)
+    one = small["shidu_parents_strict"].sel(scenario="baseline", year=2020, region="China")
+    assert rows[("China", "all ages")][col] == round(float(one.sum()))
+    assert rows[("China", "70+")][col] == round(float(one.sel(age=slice(70, None)).sum()))
+    assert rows[("Beijing", "60+")][3] == "北京" and rows[("Beijing", "60+")][1] == 11
+    cell = ws.cell(HEADER_ROW + 1, col + 1)
+    assert isinstance(cell.value, int) and cell.number_format == "#,##0"
+    budget = wb["budget_national"]
+    assert "万元" in budget.cell(2, 1).value
+    cost = small["allowance_cost"].sel(scenario="baseline", year=2020, region="Beijing").sum()
+    brows = {(r[2], r[4]): r for r in budget.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
+    assert brows[("Beijing", "all ages")][col] == round(float(cost) / RMB_PER_WAN)
+
+
+def test_excel_leaves_missing_cells_empty(tmp_path, small):
+    openpyxl = pytest.importorskip("openpyxl")
+    ds = small.copy()
+    ds["shidu_parents_strict"] = ds["shidu_parents_strict"].where(ds["region"] != "Shanghai")
+    write_results(ds, tmp_path / "r", excel=True, figures=False)
+    ws = openpyxl.load_workbook(tmp_path / "r" / "projection.xlsx")["shidu_parents"]
+    shanghai = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[2] == "Shanghai"]
+    assert shanghai and all(v is None for r in shanghai for v in r[6:])
 
 
 def test_run_json(tmp_path, small):
@@ -216,3 +243,107 @@ def test_summary_averages_replicates(make_fake_projection):
 def test_summary_errors(fake_projection, kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         summarize(fake_projection, **kwargs)
+
+
+def test_csv_split_by_scenario_beyond_spreadsheet_rows(tmp_path, small, monkeypatch):
+    monkeypatch.setattr(outputs, "SPREADSHEET_ROWS", 100)
+    two = xr.concat([small, small.assign_coords(scenario=["low"])], dim="scenario")
+    files = write_results(two, tmp_path / "r", excel=False, figures=False)
+    names = {f.name for f in files}
+    assert {"projection_baseline.csv", "projection_low.csv",
+            "projection_families_baseline.csv"} <= names and "projection.csv" not in names
+    part = pd.read_csv(tmp_path / "r" / "projection_low.csv")
+    assert set(part["scenario"]) == {"low"} and "shidu_parents_strict" in part.columns
+
+
+def test_run_json_names_the_netcdf_library(tmp_path, small):
+    write_results(small, tmp_path / "r", excel=False, figures=False)
+    meta = json.loads((tmp_path / "r" / "run.json").read_text())
+    library = meta["netcdf_library"]
+    assert library["xarray_engine"] == outputs.netcdf_engine()
+    assert library["xarray_engine"] in ("h5netcdf", "netcdf4") and library["hdf5"]
+
+
+def test_summary_several_years_one_region_and_csv(tmp_path, make_fake_projection):
+    from click.testing import CliRunner
+
+    from lossproj.cli import main
+    from lossproj.summary import summarize_years
+
+    ds = make_fake_projection(scenarios=("baseline", "low"), years=range(2018, 2031),
+                              regions=("Beijing", "Guangdong"))
+    table = summarize_years(ds, "region", years=[2020, 2030], region="广东")
+    assert list(table.index) == [("baseline", 2020, "Guangdong"), ("baseline", 2030, "Guangdong"),
+                                 ("low", 2020, "Guangdong"), ("low", 2030, "Guangdong")]
+    write_results(ds, tmp_path / "r", excel=False, figures=False)
+    result = CliRunner().invoke(main, ["summary", str(tmp_path / "r"), "--years", "2020,2030",
+                                       "--region", "guangdong", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("scenario,year,region,") and len(lines) == 5
+    assert lines[1].startswith("baseline,2020,Guangdong,")
+    result = CliRunner().invoke(main, ["summary", str(tmp_path / "r"), "--by", "age_group",
+                                       "--years", "2020,2030", "--region", "44"])
+    assert result.exit_code == 0 and "Year 2020, 2030" in result.output
+    bad = CliRunner().invoke(main, ["summary", str(tmp_path / "r"), "--years", "2020,x"])
+    assert bad.exit_code == 2 and "expected comma-separated years" in bad.output
+
+
+def test_scenarios_with_different_regions_merge_with_missing_cells(monkeypatch,
+                                                                    make_fake_projection):
+    from lossproj import api
+    from lossproj.config import load_config
+
+    def fake_run(config, progress=None, data_dir=None):
+        regions = ("Beijing", "Guangdong") if config.name == "baseline" else ("Beijing",)
+        ds = make_fake_projection(years=range(2020, 2023), regions=regions)
+        ds = ds.drop_sel(region="China").isel(scenario=0, drop=True)
+        ds.attrs = {"scenario": config.name}
+        return ds
+
+    monkeypatch.setattr(api, "run_scenario", fake_run)
+    ds = api.project(["baseline", "fertility_low"])  # packaged names (paths work too)
+    assert list(ds["scenario"].values) == ["baseline", "fertility_low"]
+    cell = ds["shidu_parents_strict"].sel(scenario="fertility_low", region="Guangdong")
+    assert bool(cell.isnull().all())  # not computed: missing, not 0
+    assert "China" not in ds["region"].values
+    table = summarize(ds, "region", year=2021)
+    assert np.isnan(table.loc[("fertility_low", "Guangdong"), "shidu_parents_strict"])
+    assert table.loc[("baseline", "Guangdong"), "shidu_parents_strict"] > 0
+    one = load_config("baseline")
+    assert api.project([one]).sizes["scenario"] == 1
+
+
+def test_run_without_a_cjk_font_keeps_its_results(tmp_path, small, monkeypatch):
+    from lossproj import planner_plots
+    from lossproj.errors import LossprojWarning
+
+    def no_font(path=None):
+        raise planner_plots.FontNotFoundError("no font with Chinese glyphs found")
+
+    monkeypatch.setattr(planner_plots, "cjk_font", no_font)
+    with pytest.warns(LossprojWarning, match="report.html not written: no font"):
+        files = write_results(small, tmp_path / "r", excel=False, figures=True)
+    assert "report.html" not in {f.name for f in files}
+    meta = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert meta["report_not_written"] == "no font with Chinese glyphs found"
+
+
+def test_summary_regions_outside_china_in_any_case(make_fake_projection):
+    from lossproj.summary import check_region
+
+    ds = make_fake_projection(years=[2000], regions=("Beijing",))
+    ds = ds.assign_coords(region=["Sweden", "China"])
+    assert check_region(ds, "sweden") == "Sweden"
+    assert check_region(ds, "全国") == "China"
+    with pytest.raises(ValueError, match="region 'Norway' is not in the result"):
+        check_region(ds, "Norway")
+
+
+def test_csv_split_by_scenario_and_replicate(tmp_path, make_fake_projection, monkeypatch):
+    monkeypatch.setattr(outputs, "SPREADSHEET_ROWS", 100)
+    ds = make_fake_projection(years=[2020, 2021], replicates=2)
+    names = {f.name for f in write_results(ds, tmp_path / "r", excel=False, figures=False)}
+    assert {"projection_baseline_0.csv", "projection_baseline_1.csv"} <= names
+    part = pd.read_csv(tmp_path / "r" / "projection_baseline_1.csv")
+    assert set(part["replicate"]) == {1}

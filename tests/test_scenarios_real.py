@@ -29,12 +29,25 @@ def two_provinces(baseline):
     return config, api.run_scenario(config)
 
 
-def test_national_is_the_sum_of_provinces(two_provinces):
+def test_a_partial_sum_is_not_labelled_china(two_provinces):
     _, ds = two_provinces
-    counts = [v for v in ds.data_vars if not v.startswith("mean_")]
-    provinces = ds.sel(region=["Beijing", "Guizhou"])
-    for v in counts:
-        np.testing.assert_allclose(ds[v].sel(region="China"), provinces[v].sum("region"), rtol=1e-12)
+    assert [str(r) for r in ds["region"].values] == ["Beijing", "Guizhou"]
+
+
+def test_policy_variables_on_real_rates(two_provinces):
+    config, ds = two_provinces
+    one = ds.sel(year=2030)
+    shidu, care = one["shidu_parents_strict"], one["care_dependent_shidu_parents"]
+    beijing = one["priority_care_shidu_parents"]
+    by_hand = care.where(care["age"] < 70).sum() + shidu.where(shidu["age"] >= 70).sum()
+    np.testing.assert_allclose(float(beijing.sum()), float(by_hand), rtol=1e-12)
+    # care prevalence by province: the national pattern scaled to each census level
+    ratio = (care / shidu.where(shidu > 0)).sel(sex="female", age=80)
+    levels = {"Beijing": 0.02846248382, "Guizhou": 0.01893830105}
+    assert float(ratio.sel(region="Beijing") / ratio.sel(region="Guizhou")) == pytest.approx(
+        levels["Beijing"] / levels["Guizhou"], rel=0.15)
+    # the Guangzhou rule prices only the region it names (Guangdong, not run here)
+    assert "allowance_cost_local" not in ds
 
 
 def test_invariants_on_real_rates(two_provinces):
@@ -52,12 +65,12 @@ def test_replacement_after_loss_lowers_strict_shidu(two_provinces):
     """Switching replacement off raises strict shidu mothers; the test pins by how much."""
     config, ds = two_provinces
     off = api.run_scenario(_with(config, "replacement", enabled=False))
-    on_2020 = float(ds["shidu_parents_strict"].sel(region="China", year=2020, sex="female").sum())
-    off_2020 = float(off["shidu_parents_strict"].sel(region="China", year=2020, sex="female").sum())
+    on_2020 = float(ds["shidu_parents_strict"].sel(year=2020, sex="female").sum())
+    off_2020 = float(off["shidu_parents_strict"].sel(year=2020, sex="female").sum())
     assert off_2020 > 3 * on_2020  # ignoring replacement overstates strict shidu mothers many times
     # the count of one-child mothers (alive or dead child) is the same order either way
-    one_on = float(ds["one_child_parents"].sel(region="China", year=2020, sex="female").sum())
-    one_off = float(off["one_child_parents"].sel(region="China", year=2020, sex="female").sum())
+    one_on = float(ds["one_child_parents"].sel(year=2020, sex="female").sum())
+    one_off = float(off["one_child_parents"].sel(year=2020, sex="female").sum())
     assert abs(one_off / one_on - 1) < 0.25
 
 
@@ -79,22 +92,26 @@ def test_replacement_scenarios_bracket_the_baseline(two_provinces):
     for name in ("replacement_low", "replacement_high"):
         other = load_config(CONFIGS / f"{name}.toml")
         run = api.run_scenario(dataclasses.replace(config, replacement=other.replacement))
-        strict[name] = float(run["shidu_parents_strict"].sel(region="China", year=2020).sum())
-    base = float(ds["shidu_parents_strict"].sel(region="China", year=2020).sum())
+        strict[name] = float(run["shidu_parents_strict"].sel(year=2020).sum())
+    base = float(ds["shidu_parents_strict"].sel(year=2020).sum())
     assert strict["replacement_high"] < base < strict["replacement_low"]
 
 
 def test_higher_child_mortality_raises_shidu(two_provinces):
     config, ds = two_provinces
     high = api.run_scenario(_with(config, "mortality", child_mortality_multiplier=1.5))
-    base = ds["shidu_parents_strict"].sel(region="China").sum(("sex", "age"))
-    more = high["shidu_parents_strict"].sel(region="China").sum(("sex", "age"))
+    base = ds["shidu_parents_strict"].sum(("region", "sex", "age"))
+    more = high["shidu_parents_strict"].sum(("region", "sex", "age"))
     assert bool((more > base).all())
 
 
 def test_sweden_stable_population_children_rise_then_fall():
     config = load_config(CONFIGS / "sweden_stable.toml")
     ds = api.run_scenario(config).sel(region="Sweden", year=2018)
+    # no Chinese policy variable in a Swedish run
+    chinese = {"allowance_cost", "allowance_cost_local", "care_dependent_shidu_parents",
+               "priority_care_shidu_parents"}
+    assert not chinese & set(ds.data_vars)
     surv = ds["mean_children_surviving"].values
     ceb = ds["mean_children_ever_born"].values
     peak = int(np.argmax(surv))

@@ -122,3 +122,47 @@ def test_printed_table(fake_projection):
     assert "1,400,000" in text
     assert "V9: a city (Guangzhou, registered population)" in text
     assert "V8: Jiang, Li & Sánchez-Barricarte 2014" in text
+
+
+def test_verdicts_follow_the_ratio_band_and_bounds(fake_projection):
+    from lossproj.validate import DEFAULT_RATIO_BAND, OUTSIDE, WITHIN, outside_rows
+
+    spec = {"variable": "shidu_parents_strict", "sex": "female", "age_min": 35, "age_max": 100,
+            "first_year": 2015, "last_year": 2015, "region": "China", "statistic": "sum"}
+    value, _ = model_value(fake_projection.sel(scenario="baseline"), spec)
+    targets = [
+        {"id": "A", "kind": "validation", "published": value * 1.4, "model": spec},
+        {"id": "B", "kind": "validation", "published": value * 1.6, "model": spec},
+        {"id": "C", "kind": "validation", "published": value * 1.6, "ratio_band": 2.0,
+         "model": spec},
+        {"id": "D", "kind": "validation", "published": value * 0.9, "comparison": "upper_bound",
+         "model": spec},
+        {"id": "E", "kind": "calibration", "published": value * 3, "model": spec},
+        {"id": "F", "kind": "validation", "published": 1.0, "model": {"unavailable": "no"}},
+    ]
+    table = validation_table(fake_projection, targets=targets)
+    assert DEFAULT_RATIO_BAND == 1.5
+    assert table["verdict"].tolist() == [WITHIN, OUTSIDE, WITHIN, OUTSIDE, OUTSIDE, "-"]
+    assert outside_rows(table)["id"].tolist() == ["B", "D"]  # calibration rows are diagnostics
+    assert "verdict" in format_table(table)
+
+
+def test_cli_validate_json_and_fail_outside(tmp_path, fake_projection):
+    import json
+
+    from click.testing import CliRunner
+
+    from lossproj.cli import main
+    from lossproj.outputs import write_results
+
+    write_results(fake_projection, tmp_path / "r", excel=False, figures=False)
+    runner = CliRunner()
+    out = tmp_path / "v.json"
+    result = runner.invoke(main, ["validate", str(tmp_path / "r"), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text())["rows"]
+    assert {"id", "published", "model", "ratio", "verdict"} <= set(rows[0])
+    failing = runner.invoke(main, ["validate", str(tmp_path / "r"), "--fail-outside"])
+    n_outside = sum(r["verdict"] == "OUTSIDE" and r["kind"] == "validation" for r in rows)
+    assert n_outside > 0  # synthetic values are far from the published ones
+    assert failing.exit_code == 1 and "validation row(s) OUTSIDE" in failing.output

@@ -82,14 +82,28 @@ VARIABLES: dict[str, dict[str, str]] = {
     "eligible_shidu_parents": {
         "units": "persons",
         "long_name": "eligible shidu parents",
-        "definition": "strict shidu parents aged at least the eligibility age (national special "
-        "assistance: 49) with no later birth",
+        "definition": "strict shidu parents of a couple whose mother is aged at least the "
+        "eligibility age (national special assistance: 49; fathers whose wife is, or would be, "
+        "49+), with no later birth",
     },
     "care_dependent_shidu_parents": {
         "units": "persons",
         "long_name": "care-dependent shidu parents",
         "definition": "strict shidu parents unable to care for themselves (prevalence by age and "
         "sex applied, with the scenario's trend)",
+    },
+    "priority_care_shidu_parents": {
+        "units": "persons",
+        "long_name": "shidu parents with priority admission to public care homes",
+        "definition": "strict shidu parents who are care-dependent or aged 70+ (Beijing rule; "
+        "lossproj.planner.BEIJING_PRIORITY_CARE)",
+    },
+    "allowance_cost_local": {
+        "units": "RMB per year",
+        "long_name": "allowance cost under local rules",
+        "definition": "eligible shidu parents × 12 × the monthly amount of the local rules (city "
+        "or provincial schedule, e.g. the Guangzhou rule) in the regions they name; missing "
+        "elsewhere",
     },
     "allowance_cost": {
         "units": "RMB per year",

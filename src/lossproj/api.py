@@ -6,16 +6,19 @@ import json
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 import lossproj
-from lossproj import aggregate, data, plausibility, scenarios
+from lossproj import aggregate, data, planner, plausibility, scenarios
+from lossproj.config import load_configs
 from lossproj.engines.expected import project_expected
 from lossproj.errors import ConfigError, DataError, LossprojWarning, ModelError
 from lossproj.rates import assemble
 from lossproj.rates.bundle import A_OUT, RateBundle
+from lossproj.regions import NATIONAL, PROVINCE_NAMES
 
 Progress = Callable[[str, int, int], None]
 
@@ -82,25 +85,107 @@ def _check_result(config, bundle: RateBundle, res, ds: xr.Dataset) -> None:
                          + "; ".join(bad[:5]) + ". Check the scenario's multipliers and rates")
 
 
-def _monthly_allowance(config, ds: xr.Dataset) -> xr.DataArray:
-    """Monthly amount per eligible parent [RMB per person per month] by year, sex and age."""
+def _monthly_allowance(config, ds: xr.Dataset, guangzhou=()) -> xr.DataArray:
+    """Monthly amount per eligible parent [RMB per person per month] by year, (region,) sex
+    and age: the national schedule, or with ``schedule = "guangzhou"`` the Guangzhou rule in
+    the regions it names and the national schedule elsewhere."""
     years = ds["year"]
     schedule = config.allowance.schedule
     if schedule == "none":
         return xr.zeros_like(years, dtype=float)
+    national = _national_schedule(years)
     if schedule == "guangzhou":
-        rule = config.allowance.guangzhou
-        ages = ds["age"]
-        threshold = xr.DataArray(
-            [rule.supplement_age_female, rule.supplement_age_male], dims="sex", coords={"sex": ds["sex"]}
-        )
-        return rule.monthly + rule.supplement * (ages >= threshold)
+        per_region = []
+        for region in ds["region"].values:
+            if region in planner.rule_regions(guangzhou):
+                amount = planner.monthly_amount(guangzhou, str(region), years.values,
+                                                ds["sex"].values, ds["age"].values)
+            else:
+                amount = national.broadcast_like(ds["sex"]).broadcast_like(ds["age"])
+            per_region.append(amount.transpose("year", "sex", "age"))
+        return xr.concat(per_region, dim=ds["region"])
+    return national
+
+
+def _national_schedule(years: xr.DataArray) -> xr.DataArray:
+    """National special-assistance amount by year [RMB per person per month]."""
     table = data.allowance_standards()  # (year, residence)
     mean = table.mean("residence")
     # years after the last standard keep the last amount; years before the scheme pay nothing
     last = int(mean["year"].max())
     amount = mean.reindex(year=years.where(years <= last, last).values).fillna(0.0)
     return xr.DataArray(amount.values, dims="year", coords={"year": years.values})
+
+
+def _without_partial_national(ds: xr.Dataset) -> xr.Dataset:
+    """Drop ``China`` unless every province was run: a partial sum is not the nation."""
+    names = [str(r) for r in ds["region"].values]
+    if NATIONAL in names and not set(PROVINCE_NAMES) <= set(names):
+        return ds.drop_sel(region=NATIONAL)
+    return ds
+
+
+def _care_prevalence(config, ds: xr.Dataset) -> tuple[xr.DataArray, str]:
+    """Care prevalence by (region,) sex and age for the run's regions, and its source note."""
+    national = data.care_prevalence()
+    provinces = [str(r) for r in ds["region"].values if str(r) in PROVINCE_NAMES]
+    if config.care.prevalence == "national" or not provinces:
+        return national, "prevalence: data/care_prevalence.csv (national age-sex pattern)"
+    levels = data.care_prevalence_province().sel(region=provinces)
+    population = data.base_population(2020).sel(region=provinces)
+    prev = planner.provincial_care_prevalence(national, levels, population)
+    return prev, ("prevalence: data/care_prevalence.csv (national age-sex pattern) scaled to each "
+                  "province's 2020 census 60+ level (data/care_prevalence_province.csv)")
+
+
+def add_policy_variables(ds: xr.Dataset, config, source: str) -> xr.Dataset:
+    """Care dependence, priority care admission and allowance costs of a Chinese scenario.
+
+    Adds ``care_dependent_shidu_parents``, ``priority_care_shidu_parents`` (Beijing rule),
+    ``allowance_cost`` (the scenario's schedule) and, where local rules name regions,
+    ``allowance_cost_local`` (missing in the regions no rule names).
+    """
+    provinces = [str(r) for r in ds["region"].values if str(r) != NATIONAL]
+    prev, note = _care_prevalence(config, ds)
+    care = aggregate.add_care_dependence(ds.sel(region=provinces), prev, config.care.annual_trend)
+    ds["care_dependent_shidu_parents"] = _with_national(care["care_dependent_shidu_parents"], ds)
+    ds["care_dependent_shidu_parents"].attrs = aggregate.VARIABLES["care_dependent_shidu_parents"] | {
+        "source": f"{source}; {note}"}
+    rule = planner.BEIJING_PRIORITY_CARE
+    ds["priority_care_shidu_parents"] = planner.priority_care_parents(
+        ds["shidu_parents_strict"], ds["care_dependent_shidu_parents"], rule)
+    ds["priority_care_shidu_parents"].attrs = aggregate.VARIABLES["priority_care_shidu_parents"] | {
+        "source": f"{source}; rule: {rule.source}"}
+    years = ds["year"].values
+    guangzhou = planner.guangzhou_rules(config.allowance.guangzhou, int(years.min()),
+                                        int(years.max()))
+    local = guangzhou
+    if config.allowance.local_table:
+        local = local + planner.read_allowance_rules(config.allowance.local_table)
+    ds = aggregate.add_allowance_cost(ds, _monthly_allowance(config, ds, guangzhou))
+    ds["allowance_cost"] = _with_national(ds["allowance_cost"].sel(region=provinces), ds)
+    ds["allowance_cost"].attrs = aggregate.VARIABLES["allowance_cost"] | {
+        "source": source + f"; schedule: {config.allowance.schedule}",
+        "note": "urban/rural residence of parents is not modelled: the national schedule's urban "
+        "and rural amounts are averaged where they differ",
+    }
+    if set(planner.rule_regions(local)) & set(provinces):
+        ds["allowance_cost_local"] = planner.local_allowance_cost(ds["eligible_shidu_parents"], local)
+        named = ", ".join(planner.rule_regions(local))
+        ds["allowance_cost_local"].attrs = aggregate.VARIABLES["allowance_cost_local"] | {
+            "source": f"{source}; rules: " + "; ".join(sorted({r.source for r in local})),
+            "regions": named,
+        }
+    return ds
+
+
+def _with_national(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
+    """``da`` over the provinces of ``ds``, with ``China`` as their sum when ``ds`` has it."""
+    da = da.drop_vars([c for c in ("region_code", "region_zh") if c in da.coords])
+    if NATIONAL in ds["region"].values:
+        total = da.sum("region").expand_dims(region=[NATIONAL])
+        da = xr.concat([da, total], dim="region")
+    return da.reindex(region=ds["region"].values)
 
 
 def run_scenario(config, *, progress: Progress | None = None,
@@ -147,17 +232,10 @@ def _run_scenario(config, progress: Progress | None) -> xr.Dataset:
     else:
         ds = aggregate.to_dataset(res, source=source)
     t_engine = time.perf_counter()
-    if bundle.name == "china":
-        prev = data.care_prevalence()
-        ds = aggregate.add_care_dependence(ds, prev, config.care.annual_trend)
-        ds["care_dependent_shidu_parents"].attrs = aggregate.VARIABLES["care_dependent_shidu_parents"] | {"source": source + "; prevalence: data/care_prevalence.csv"}
-    ds = aggregate.add_allowance_cost(ds, _monthly_allowance(config, ds))
+    ds = _without_partial_national(ds)
     _check_result(config, bundle, res, ds)
-    ds["allowance_cost"].attrs = aggregate.VARIABLES["allowance_cost"] | {
-        "source": source + f"; schedule: {config.allowance.schedule}",
-        "note": "urban/rural residence of parents is not modelled: the national schedule's urban "
-        "and rural amounts are averaged where they differ",
-    }
+    if bundle.name == "china":
+        ds = add_policy_variables(ds, config, source)
     ds.attrs.update(
         {
             "scenario": config.name,
@@ -221,7 +299,8 @@ def project(
 
     Parameters
     ----------
-    configs : sequence of ScenarioConfig (``lossproj.config.load_config``)
+    configs : sequence of ScenarioConfig, or of scenario files (str or Path) or packaged
+        scenario names (``"baseline"``), read with ``lossproj.config.load_configs``
     progress : callable(scenario name, regions done, regions total) or None
     scheduler : None, "local", "threads", "synchronous" or a dask.distributed address —
         run the scenarios as Dask tasks (None: one after another in this process)
@@ -239,6 +318,12 @@ def project(
     """
     if not configs:
         raise ConfigError("no scenario to run")
+    if isinstance(configs, str | Path):
+        configs = [configs]
+    configs = _as_configs(configs)
+    for config in configs:  # a bad rule table fails before the run, not after it
+        if config.allowance.local_table:
+            planner.read_allowance_rules(config.allowance.local_table)
     names = [c.name for c in configs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -278,6 +363,13 @@ def replacement_diagnostics(config):
 
     probabilities, time_bereaved = calibration.replacement_diagnostics(config, scenario_bundle(config))
     return probabilities, time_bereaved, calibration.plot_replacement(probabilities)
+
+
+def _as_configs(items: Sequence) -> list:
+    """Configs as given, files and packaged names read (problems of all reported together)."""
+    paths = [i for i in items if isinstance(i, str | Path)]
+    loaded = iter(load_configs(paths)) if paths else iter(())
+    return [next(loaded) if isinstance(i, str | Path) else i for i in items]
 
 
 def calibrate(config):

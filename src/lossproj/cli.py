@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import json
 import logging
 import sys
 import time
@@ -20,7 +21,7 @@ import click
 
 from lossproj import __version__
 from lossproj.config import ENGINES, load_config, load_configs, override, packaged_config
-from lossproj.errors import DataError, LossprojError
+from lossproj.errors import ConfigError, DataError, LossprojError
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ def os_error_message(exc: OSError) -> str:
     cause = cause[:1].lower() + cause[1:]
     paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
     return f"{cause}: {paths}" if paths else cause
+
+#: Exit status of ``validate --fail-outside`` when a validation row is outside its band.
+VALIDATE_OUTSIDE_EXIT = 1
 
 
 class _LossprojGroup(click.Group):
@@ -188,13 +192,19 @@ def _write(ds, loaded, configs, out_dir, claim, *, no_figures, t, overrides) -> 
 @main.command()
 @click.argument("result", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--scenario", help="Scenario to compare (default: baseline, else the first).")
-def validate(result: Path | None, scenario: str | None) -> None:
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the table, verdicts included, as JSON to this file.")
+@click.option("--fail-outside", is_flag=True,
+              help=f"Exit with status {VALIDATE_OUTSIDE_EXIT} when a validation row's verdict "
+              "is OUTSIDE (for CI).")
+def validate(result: Path | None, scenario: str | None, json_path: Path | None,
+             fail_outside: bool) -> None:
     """Compare a result (directory or projection.nc) with published figures.
 
     Without RESULT, runs the packaged baseline scenario first.
     """
     from lossproj.outputs import read_results
-    from lossproj.validate import format_table, validation_table
+    from lossproj.validate import format_table, outside_rows, validation_table
 
     if result is None:
         config = load_config(packaged_config("baseline"))
@@ -206,7 +216,19 @@ def validate(result: Path | None, scenario: str | None) -> None:
             progress.close()
     else:
         ds = read_results(result)
-    click.echo(format_table(validation_table(ds, scenario=scenario)))
+    table = validation_table(ds, scenario=scenario)
+    click.echo(format_table(table))
+    if json_path is not None:
+        records = json.loads(table.to_json(orient="records"))
+        json_path.write_text(json.dumps({"scenario": table.attrs.get("scenario"),
+                                         "rows": records}, indent=2, ensure_ascii=False),
+                             encoding="utf-8")
+        click.echo(f"wrote {json_path}")
+    outside = outside_rows(table)
+    if fail_outside and not outside.empty:
+        click.echo(f"{len(outside)} validation row(s) OUTSIDE: "
+                   f"{', '.join(dict.fromkeys(outside['id']))}", err=True)
+        sys.exit(VALIDATE_OUTSIDE_EXIT)
 
 
 @main.command()
@@ -214,22 +236,61 @@ def validate(result: Path | None, scenario: str | None) -> None:
 @click.option("--by", type=click.Choice(["region", "age_group"]), default="region",
               show_default=True, help="Rows of the table.")
 @click.option("--year", type=int, help="Year shown (default: the last year of the result).")
+@click.option("--years", "years_text", metavar="Y1,Y2,...",
+              help="Several years, comma-separated (e.g. 2020,2030,2050).")
 @click.option("--scenario", help="Scenario shown (default: all).")
-@click.option("--region", default="China", show_default=True,
-              help="Region of the age-group table.")
-def summary(result: Path, by: str, year: int | None, scenario: str | None, region: str) -> None:
-    """Print counts of one year by region or by the parent's age group."""
+@click.option("--region", default=None,
+              help="Region (English or Chinese name, or GB/T code): of the age-group table "
+              "(default China), or the only row of --by region (default all).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text",
+              show_default=True, help="Print an aligned table or CSV.")
+def summary(result: Path, by: str, year: int | None, years_text: str | None,
+            scenario: str | None, region: str | None, fmt: str) -> None:
+    """Print counts by region or by the parent's age group, for one year or several."""
     from lossproj.outputs import read_results
-    from lossproj.summary import check_year, summarize
+    from lossproj.summary import check_year, parse_years, summarize_years
 
     ds = read_results(result)
-    year = check_year(ds, year)
-    table = summarize(ds, by=by, year=year, scenario=scenario, region=region)
-    click.echo(f"Year {year}; persons (allowance_cost in RMB per year); summed over sex and "
-               f"{'age' if by == 'region' else 'single ages within each group'}.")
+    if years_text is not None and year is not None:
+        raise ConfigError("give --year or --years, not both")
+    years = parse_years(years_text) or [check_year(ds, year)]
+    table = summarize_years(ds, by=by, years=years, scenario=scenario, region=region)
+    if fmt == "csv":
+        click.echo(table.to_csv(float_format="%.6g"), nl=False)
+        return
+    click.echo(f"Year {', '.join(map(str, years))}; persons (allowance_cost in RMB per year); "
+               f"summed over sex and "
+               f"{'age' if by == 'region' else 'single ages within each group'}; NaN = not "
+               "computed.")
     with _pandas_wide():
         click.echo(table.to_string(na_rep=MISSING, float_format=lambda v: MISSING if v != v
                                    else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"))
+
+
+@main.command()
+@click.argument("result", type=click.Path(exists=True, path_type=Path))
+@click.option("--region", required=True,
+              help="Region, by English or Chinese name or GB/T 2260 code (guangdong, 广东, 44).")
+@click.option("--variable", "variables", multiple=True,
+              help="Variable whose 60+/70+ trend (and pyramid) to draw; repeat for several. "
+              "Default: shidu parents 60+/70+, care, budget and the pyramid.")
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Directory for the PNGs.")
+@click.option("--font", type=click.Path(exists=True, dir_okay=False),
+              help="Font file with Chinese glyphs (default: one found on the system).")
+def plot(result: Path, region: str, variables: tuple[str, ...], out_dir: Path,
+         font: str | None) -> None:
+    """Draw a region's planner figures, labelled in Chinese and English."""
+    from lossproj.outputs import read_results
+    from lossproj.planner_plots import bilingual_fonts, planner_figures
+
+    ds = read_results(result)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with bilingual_fonts(font):  # no CJK font: FontNotFoundError, a user error
+        figures = planner_figures(ds, region, variables or None)
+        for stem, fig in figures.items():
+            fig.savefig(out_dir / f"{stem}.png", dpi=120)
+            click.echo(f"wrote {out_dir / f'{stem}.png'}")
 
 
 def _pandas_wide():

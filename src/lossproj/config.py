@@ -26,7 +26,7 @@ from typing import Any, Literal
 from lossproj import paths
 from lossproj.conventions import FERT_MAX, FERT_MIN, WAIT_MAX
 from lossproj.errors import ConfigError
-from lossproj.regions import NATIONAL, PROVINCE_NAMES, closest_names
+from lossproj.regions import NATIONAL, PROVINCE_NAMES, closest_names, resolve_region
 
 Engine = Literal["expected", "micro"]
 Bundle = Literal["china", "sweden"]
@@ -37,6 +37,7 @@ ProvinceRule = Literal[
 ProvinceLevels = Literal["census_differential", "census_levels"]
 ShockSex = Literal["both", "female", "male"]
 AllowanceSchedule = Literal["national", "guangzhou", "none"]
+CarePrevalence = Literal["data", "national"]
 
 ENGINES: tuple[str, ...] = ("expected", "micro")
 BUNDLES: tuple[str, ...] = ("china", "sweden")
@@ -48,6 +49,7 @@ PROVINCE_RULES: tuple[str, ...] = (
 PROVINCE_LEVELS: tuple[str, ...] = ("census_differential", "census_levels")
 SHOCK_SEXES: tuple[str, ...] = ("both", "female", "male")
 ALLOWANCE_SCHEDULES: tuple[str, ...] = ("national", "guangzhou", "none")
+CARE_PREVALENCES: tuple[str, ...] = ("data", "national")
 
 #: Region of the Swedish example bundle (single region; not a Chinese province).
 SWEDEN = "Sweden"
@@ -371,13 +373,15 @@ class CareConfig:
 
     Attributes
     ----------
-    prevalence : "data"
-        ``"data"``: the packaged ``care_prevalence.csv``.
+    prevalence : {"data", "national"}
+        ``"data"``: the packaged national age-sex pattern (``care_prevalence.csv``) scaled to
+        each province's published 2020 census level (``care_prevalence_province.csv``);
+        ``"national"``: the national pattern for every province.
     annual_trend : float
         Relative change of prevalence per year after 2020 [relative change per year].
     """
 
-    prevalence: str
+    prevalence: CarePrevalence
     annual_trend: float
 
 
@@ -392,6 +396,9 @@ class GuangzhouRule:
     supplement_age_male, supplement_age_female : int
         [years of age].
     source : str
+    regions : tuple of str
+        Regions the rule prices (a city rule applied to the region the user names); empty:
+        none.
     """
 
     monthly: float
@@ -399,14 +406,27 @@ class GuangzhouRule:
     supplement_age_male: int
     supplement_age_female: int
     source: str = ""
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class AllowanceConfig:
-    """Which allowance schedule prices eligible shidu parents."""
+    """Which allowance schedule prices eligible shidu parents.
+
+    Attributes
+    ----------
+    schedule : {"national", "guangzhou", "none"}
+        Prices ``allowance_cost``; ``"guangzhou"`` applies the Guangzhou rule in
+        ``guangzhou.regions`` and the national schedule elsewhere.
+    guangzhou : GuangzhouRule or None
+    local_table : str or None
+        Absolute path of a user table of local allowance rules (``lossproj.planner``), which
+        with the Guangzhou rule's regions prices ``allowance_cost_local``.
+    """
 
     schedule: AllowanceSchedule
     guangzhou: GuangzhouRule | None = None
+    local_table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -502,7 +522,7 @@ _SECTIONS: dict[str, dict[str, bool]] = {
                                       "never_multiplier", "wait_pmf")},
     "family": {"union_age": True, "eligibility_age": True, "spouse_age_gap": True},
     "care": {"prevalence": True, "annual_trend": True},
-    "allowance": {"schedule": True, "guangzhou": False},
+    "allowance": {"schedule": True, "guangzhou": False, "local_table": False},
     "outputs": {"excel": True, "figures": True},
 }
 _TOP_KEYS = ("base", *_SECTIONS)
@@ -515,7 +535,7 @@ _ERA_OPTIONAL = ("source", "stop_after_first", "sterile")
 _TFR_KEYS = ("years", "tfr", "source")
 _GAP_KEYS = ("gaps", "probabilities", "source")
 _GUANGZHOU_KEYS = ("monthly", "supplement", "supplement_age_male", "supplement_age_female",
-                   "source")
+                   "source", "regions")
 
 #: Documented unit of each numeric key (a ``{value, unit}`` table must use this unit).
 UNITS: dict[str, str] = {
@@ -734,6 +754,23 @@ def _merge(base: dict, over: dict, problems: _Problems, file: Path, prefix: str 
     return out
 
 
+#: Prefix of a ``base`` naming a packaged scenario (``base = "lossproj:baseline"``).
+PACKAGED_PREFIX = "lossproj:"
+
+
+def _base_path(path: Path, base_value: str, problems: _Problems) -> Path | None:
+    """The file a ``base`` value names: relative to ``path``, or a packaged scenario."""
+    if not base_value.startswith(PACKAGED_PREFIX):
+        return (path.parent / base_value).resolve()
+    name = base_value.removeprefix(PACKAGED_PREFIX)
+    try:
+        return packaged_config(name).resolve()
+    except ConfigError as exc:
+        problems.add("base", base_value, str(exc), file=path)
+        problems.incomplete = True
+        return None
+
+
 def _resolve(path: Path, stack: tuple[Path, ...], problems: _Problems) -> tuple[dict, list[Path]]:
     """Merged raw table of ``path`` and its bases, and the chain of base files."""
     raw = _read_toml(path, problems)
@@ -749,8 +786,10 @@ def _resolve(path: Path, stack: tuple[Path, ...], problems: _Problems) -> tuple[
                          file=path)
             problems.incomplete = True
         else:
-            base_path = (path.parent / base_value).resolve()
-            if base_path in stack or base_path == path:
+            base_path = _base_path(path, base_value, problems)
+            if base_path is None:
+                pass
+            elif base_path in stack or base_path == path:
                 cycle = " -> ".join(str(p) for p in (*stack, path, base_path))
                 problems.add("base", base_value, f"bases form a cycle: {cycle}", file=path)
                 problems.incomplete = True
@@ -759,8 +798,9 @@ def _resolve(path: Path, stack: tuple[Path, ...], problems: _Problems) -> tuple[
                                if p.resolve() != path) if base_path.parent.is_dir() else []
                 close = difflib.get_close_matches(base_path.name, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                problems.add("base", base_value, f"base file {base_path} does not exist{hint}",
-                             file=path)
+                problems.add("base", base_value, f"base file {base_path} does not exist{hint}; "
+                             'a packaged scenario is named as "lossproj:NAME" (known: '
+                             f"{', '.join(packaged_config_names())})", file=path)
                 problems.incomplete = True
             else:
                 merged, chain = _resolve(base_path, (*stack, path), problems)
@@ -983,7 +1023,7 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
     gap = _parse_spouse_gap(r, r.get("family", "spouse_age_gap"))
 
     # [care]
-    prevalence = r.choice(r.get("care", "prevalence"), "care.prevalence", ("data",))
+    prevalence = r.choice(r.get("care", "prevalence"), "care.prevalence", CARE_PREVALENCES)
     trend = r.number(r.get("care", "annual_trend"), "care.annual_trend", lo=-1, hi=1,
                      lo_open=True, hi_open=True,
                      allowed="a relative change per year must satisfy -1 < annual_trend < 1 "
@@ -993,6 +1033,7 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
     schedule = r.choice(r.get("allowance", "schedule"), "allowance.schedule",
                         ALLOWANCE_SCHEDULES)
     guangzhou = _parse_guangzhou(r, r.get("allowance", "guangzhou", None), schedule)
+    local_table = _parse_local_table(r, r.get("allowance", "local_table", None))
 
     # [outputs]
     excel = r.boolean(r.get("outputs", "excel"), "outputs.excel")
@@ -1002,7 +1043,7 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
               seed, block_size, variant, rule, tfr_path, levels, improvement, child_mult, shocks,
               include, replacement, duration, eras, multipliers,
               union_age, eligibility_age, gap, prevalence, trend, schedule, guangzhou, excel,
-              figures, by_order)
+              figures, by_order, local_table)
     if problems.items or not _all_present(*values):
         return None
     provenance = tuple(sorted((k, u, s) for k, (u, s) in problems.provenance.items()))
@@ -1022,7 +1063,8 @@ def _parse(table: dict, problems: _Problems, root: Path | None, path: Path | Non
         family=FamilyConfig(union_age=union_age, eligibility_age=eligibility_age,
                             spouse_age_gap=gap),
         care=CareConfig(prevalence=prevalence, annual_trend=trend),
-        allowance=AllowanceConfig(schedule=schedule, guangzhou=guangzhou),
+        allowance=AllowanceConfig(schedule=schedule, guangzhou=guangzhou,
+                                  local_table=local_table),
         outputs=OutputsConfig(excel=excel, figures=figures),
         path=str(path) if path is not None else "",
         bases=tuple(str(p) for p in chain),
@@ -1058,17 +1100,30 @@ def _parse_regions(r: _Reader, bundle: Any) -> Any:
         r.problems.add("run.regions", raw, 'must be "all" or a non-empty list of region names')
         return _MISSING
     ok = True
+    names = []
     for i, name in enumerate(raw):
-        if name not in known:
+        found = _region_alias(name, known)
+        if found is None:
             _region_problem(r, f"run.regions[{i}]", name, bundle)
             ok = False
-    dupes = sorted({n for n in raw if isinstance(n, str) and raw.count(n) > 1})
+        names.append(found)
+    dupes = sorted({n for n in names if n is not None and names.count(n) > 1})
     if dupes:
         r.problems.add("run.regions", raw, f"lists {', '.join(dupes)} more than once")
         ok = False
     if not ok:
         return _MISSING
-    return tuple(n for n in known if n in raw)
+    return tuple(n for n in known if n in names)
+
+
+def _region_alias(name: Any, known: tuple[str, ...]) -> str | None:
+    """The name in ``known`` that ``name`` spells (English in any case, Chinese, GB/T code)."""
+    if isinstance(name, bool) or not isinstance(name, str | int):
+        return None
+    found = resolve_region(name)
+    if found is None and str(name).lower() == SWEDEN.lower():
+        found = SWEDEN
+    return found if found in known else None
 
 
 def _parse_tfr_path(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) -> Any:
@@ -1098,14 +1153,23 @@ def _parse_tfr_path(r: _Reader, raw: Any, limits: YearLimits, bundle_text: str) 
     return TfrPath(years=years, tfr=tfr, source=source)
 
 
-def _maybe_file(r: _Reader, raw: Any, path: str, keys: tuple[str, ...]) -> Any:
-    """A table given inline, or the name of a TOML file (relative to the config) holding it."""
-    if not isinstance(raw, str) or raw == "data":
-        return raw
+def _referenced_file(r: _Reader, raw: str, path: str) -> Path | None:
+    """The file a key names, relative to the config file that set the key; None (a problem
+    recorded) if it does not exist."""
     origin = r.problems.origin(path)
     file = (origin.parent / raw) if origin is not None else Path(raw)
     if not file.is_file():
         r.problems.add(path, raw, f"file {file.resolve()} does not exist")
+        return None
+    return file
+
+
+def _maybe_file(r: _Reader, raw: Any, path: str, keys: tuple[str, ...]) -> Any:
+    """A table given inline, or the name of a TOML file (relative to the config) holding it."""
+    if not isinstance(raw, str) or raw == "data":
+        return raw
+    file = _referenced_file(r, raw, path)
+    if file is None:
         return _MISSING
     table = _read_toml(file, r.problems)
     if table is None:
@@ -1286,11 +1350,12 @@ def _parse_province_multipliers(r: _Reader, raw: Any) -> Any:
         r.problems.add(path, raw, '"calibrated" or a table { Region = multiplier, ... }')
         return _MISSING
     out = []
-    for region, value in raw.items():
-        if region not in PROVINCE_NAMES:
-            _region_problem(r, f"{path}.{region}", region, "china")
+    for key, value in raw.items():
+        region = _region_alias(key, PROVINCE_NAMES)
+        if region is None:
+            _region_problem(r, f"{path}.{key}", key, "china")
             continue
-        v = r.number(value, f"{path}.{region}", lo=0, lo_open=True, unit="multiplier",
+        v = r.number(value, f"{path}.{key}", lo=0, lo_open=True, unit="multiplier",
                      allowed="must be > 0")
         if v is not _MISSING:
             out.append((region, v))
@@ -1349,7 +1414,7 @@ def _parse_guangzhou(r: _Reader, raw: Any, schedule: Any) -> Any:
         r.problems.add(path, raw, "must be a table { monthly, supplement, supplement_age_male, "
                        "supplement_age_female, source }")
         return _MISSING
-    for key in _GUANGZHOU_KEYS[:-1]:
+    for key in _GUANGZHOU_KEYS[:-2]:
         if key not in raw:
             r.problems.add(f"{path}.{key}", _MISSING, "required in allowance.guangzhou")
     monthly = r.number(raw.get("monthly", _MISSING), f"{path}.monthly", lo=0,
@@ -1361,10 +1426,42 @@ def _parse_guangzhou(r: _Reader, raw: Any, schedule: Any) -> Any:
     age_f = r.number(raw.get("supplement_age_female", _MISSING),
                      f"{path}.supplement_age_female", integer=True, lo=0, hi=AGE_MAX)
     source = r.string(raw.get("source", ""), f"{path}.source")
-    if not _all_present(monthly, supplement, age_m, age_f, source):
+    regions = _parse_rule_regions(r, raw.get("regions", []), f"{path}.regions")
+    if schedule == "guangzhou" and regions == ():
+        r.problems.add(f"{path}.regions", [], 'name the regions the Guangzhou rule prices when '
+                       'allowance.schedule = "guangzhou" (e.g. regions = ["Guangdong"])')
+        return _MISSING
+    if not _all_present(monthly, supplement, age_m, age_f, source, regions):
         return _MISSING
     return GuangzhouRule(monthly=monthly, supplement=supplement, supplement_age_male=age_m,
-                         supplement_age_female=age_f, source=source)
+                         supplement_age_female=age_f, source=source, regions=regions)
+
+
+def _parse_rule_regions(r: _Reader, raw: Any, path: str) -> Any:
+    """Provinces named by a list of aliases, in GB/T code order."""
+    if not isinstance(raw, list):
+        r.problems.add(path, raw, "must be a list of province names, Chinese names or codes")
+        return _MISSING
+    found = []
+    for i, name in enumerate(raw):
+        region = _region_alias(name, PROVINCE_NAMES)
+        if region is None:
+            _region_problem(r, f"{path}[{i}]", name, "china")
+            return _MISSING
+        found.append(region)
+    return tuple(n for n in PROVINCE_NAMES if n in found)
+
+
+def _parse_local_table(r: _Reader, raw: Any) -> Any:
+    """Absolute path of the local allowance-rule table (relative to the file that names it)."""
+    path = "allowance.local_table"
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw:
+        r.problems.add(path, raw, "must be the name of a CSV file of allowance rules")
+        return _MISSING
+    file = _referenced_file(r, raw, path)
+    return _MISSING if file is None else str(file.resolve())
 
 
 # --------------------------------------------------------------------------------------------
@@ -1374,9 +1471,10 @@ def _parse_guangzhou(r: _Reader, raw: Any, schedule: Any) -> Any:
 
 def _load(path: Path) -> tuple[ScenarioConfig | None, _Problems]:
     problems = _Problems()
-    path = Path(path)
+    path = resolve_config_path(path)
     if not path.is_file():
-        problems.items.append(f"{path}: scenario file does not exist")
+        problems.items.append(f"{path}: scenario file does not exist, nor is it a packaged "
+                              f"scenario ({', '.join(packaged_config_names())})")
         return None, problems
     path = path.resolve()
     problems.default_file = path
@@ -1491,12 +1589,34 @@ def packaged_config_dir() -> Path:
         raise ConfigError(str(exc)) from None
 
 
+def packaged_config_names() -> list[str]:
+    """Names of the packaged scenarios (``configs/*.toml`` that are scenario files)."""
+    return sorted(p.stem for p in packaged_config_dir().glob("*.toml")
+                  if p.stem != "validation_targets")
+
+
+def resolve_config_path(text: str | Path) -> Path:
+    """A scenario file given as a path, or a packaged scenario by name (``baseline``,
+    ``lossproj:baseline``); an existing file wins over a packaged name."""
+    path = Path(text)
+    if path.is_file():
+        return path
+    name = str(text).removeprefix(PACKAGED_PREFIX)
+    if path.suffix == ".toml" and path.parent != Path(".") and not str(text).startswith(
+            PACKAGED_PREFIX):
+        return path  # a path that does not exist: reported by load_config
+    directory = packaged_config_dir()
+    if (directory / f"{name.removesuffix('.toml')}.toml").is_file() and name != "validation_targets":
+        return packaged_config(name)
+    return path
+
+
 def packaged_config(name: str = "baseline") -> Path:
     """Path of a packaged scenario file by name (``"baseline"`` → ``configs/baseline.toml``)."""
     directory = packaged_config_dir()
     path = directory / f"{name.removesuffix('.toml')}.toml"
     if not path.is_file():
-        known = sorted(p.stem for p in directory.glob("*.toml"))
+        known = packaged_config_names()
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(f"no packaged scenario {name!r}; {hint}known: {', '.join(known)}")

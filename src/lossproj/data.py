@@ -421,6 +421,18 @@ SCHEMAS: dict[str, TableSchema] = {
             (_care_ages,),
         ),
         TableSchema(
+            "care_prevalence_province.csv",
+            (_cat("region", regions.PROVINCE_NAMES, "one of the 31 province names"),
+             _int("region_code", "a GB/T 2260 province code", 11, 65),
+             _num("prevalence_60plus", _SHARE, 0, 1),
+             _int("respondents_60plus", "a count of sample persons > 0", 1),
+             _int("year", "a calendar year"), _text("source", "a source")),
+            ("year", "region"),
+            {"year": (2020,), "region": regions.PROVINCE_NAMES},
+            "share of persons 60+ unable to care for oneself, by province",
+            "NBS census 2020 long-form table 8-1; see data/README.md",
+        ),
+        TableSchema(
             "allowance_standards.csv",
             (_int("first_year", "a calendar year"), _int("last_year", "a calendar year"),
              _cat("residence", RESIDENCES_ALLOWANCE, "'total', 'urban' or 'rural'"),
@@ -933,6 +945,17 @@ def care_prevalence(year: int | None = None, data_dir: Path | None = None) -> xr
     da = _to_array(single, ("sex", "age"), "prevalence", name="care_prevalence", units="1",
                    table="care_prevalence.csv", order={"sex": SEXES})
     da.attrs["year"] = year
+    return da
+
+
+def care_prevalence_province(data_dir: Path | None = None) -> xr.DataArray:
+    """Each province's 2020 census share of persons 60+ unable to care for themselves
+    [fraction], dims (region,), both sexes (``care_prevalence_province.csv``)."""
+    df = load_table("care_prevalence_province.csv", data_dir)
+    da = _to_array(df, ("region",), "prevalence_60plus", name="care_prevalence_60plus",
+                   units="1", table="care_prevalence_province.csv",
+                   order={"region": regions.PROVINCE_NAMES})
+    da.attrs["year"] = int(df["year"].iloc[0])
     return da
 
 

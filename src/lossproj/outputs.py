@@ -17,13 +17,15 @@ Files written by :func:`write_results`:
     One row per (``replicate``,) ``scenario, year, region, age`` and one column per variable
     without a ``sex`` dim (families by the mother's age; per-woman means by the woman's age).
 ``projection.xlsx``
-    For planners: a ``README`` sheet (variables, units, definitions, sources), one sheet per
-    additive variable (rows scenario × region, columns years, summed over sex and age) and
-    ``national_by_age_group`` (rows scenario × variable × age group, columns years).
+    For planners (:mod:`lossproj.workbook`): a bilingual ``README`` sheet and one sheet per
+    indicator, rows scenario × region × parent age band, columns years.
 ``run.json``
     Configuration, seed, engine, package versions, data checksums, timings and the file list.
 ``figures/*.png``
     Pyramids of strict shidu parents, national trends by scenario, provincial panels.
+``report.html``
+    One self-contained, printable page per region in Chinese and English
+    (:mod:`lossproj.report`), written with the figures.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import os
 import platform
 import shutil
 import sys
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -56,15 +59,10 @@ try:  # POSIX advisory locks; Windows locks a byte of the file instead
 except ModuleNotFoundError:  # pragma: no cover - Windows
     fcntl = None
     import msvcrt
-from lossproj.errors import DataError, OutputError
-from lossproj.regions import NATIONAL
-from lossproj.summary import (
-    STANDARD_DIMS,
-    age_group_labels,
-    count_variables,
-    is_grouped,
-    replicate_mean,
-)
+from lossproj.errors import DataError, LossprojWarning, OutputError
+from lossproj.planner_plots import FontNotFoundError
+from lossproj.report import write_report
+from lossproj.summary import STANDARD_DIMS, is_grouped
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +72,7 @@ CSV_FAMILIES = "projection_families.csv"
 EXCEL = "projection.xlsx"
 RUN_JSON = "run.json"
 FIGURE_DIR = "figures"
+REPORT = "report.html"
 
 #: Per-scenario attributes recorded in ``run.json`` under ``resolved_parameters``.
 RESOLVED_ATTRS = ("parity_parameters", "fertility_solve_shortfall")
@@ -84,8 +83,6 @@ RECORDED_PACKAGES = ("numpy", "numba", "xarray", "pandas", "scipy", "h5netcdf", 
 #: Significant digits of numbers in the CSV files.
 CSV_FLOAT_FORMAT = "%.10g"
 
-#: Excel sheet names are limited to 31 characters.
-_SHEET_NAME_MAX = 31
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,6 +395,13 @@ def _write_all(ds: xr.Dataset, tmp: Path, *, excel: bool, figures: bool,
     if figures:
         with _writing(tmp, shown, FIGURE_DIR):
             names += write_figures(ds, tmp / FIGURE_DIR)
+        try:
+            with _writing(tmp, shown, REPORT):
+                names.append(write_report(ds, tmp / REPORT).name)
+        except FontNotFoundError as exc:
+            # the projection is not lost for want of a font: warn, and say so in run.json
+            warnings.warn(f"{REPORT} not written: {exc}", LossprojWarning, stacklevel=3)
+            run_info = {**run_info, "report_not_written": str(exc)}
     names.append(RUN_JSON)
     meta = run_metadata(ds, run_info, files=names)
     with _writing(tmp, shown, RUN_JSON):
@@ -552,79 +556,44 @@ def grouped_frames(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
     return out
 
 
+#: Rows a spreadsheet opens (Excel: 1,048,576 including the header).
+SPREADSHEET_ROWS = 1_048_576
+
+
 def write_csv(ds: xr.Dataset, directory: Path) -> list[str]:
     """Write ``projection.csv``, ``projection_families.csv`` and one ``projection_<variable>.csv``
-    per grouped variable; return their names."""
+    per grouped variable; return their names.
+
+    A table longer than a spreadsheet opens (:data:`SPREADSHEET_ROWS`) is written as one file
+    per scenario instead (``projection_<scenario>.csv``, ``projection_families_<scenario>.csv``;
+    per scenario and replicate, ``projection_<scenario>_<replicate>.csv``, for ensembles), each
+    tidy with the same columns: a file per variable would have as many rows.
+    """
     by_sex, families = tidy_frames(ds)
     names = []
     grouped = [(f"projection_{n}.csv", f) for n, f in grouped_frames(ds).items()]
     for name, frame in ((CSV_BY_SEX, by_sex), (CSV_FAMILIES, families), *grouped):
         if frame.empty:
             continue
-        frame.to_csv(directory / name, index=False, float_format=CSV_FLOAT_FORMAT,
-                     encoding="utf-8")
-        names.append(name)
+        if len(frame) < SPREADSHEET_ROWS:
+            parts = {name: frame}
+        else:
+            stem = name.removesuffix(".csv")
+            keys = [k for k in ("scenario", "replicate") if k in frame.columns]
+            parts = {f"{stem}_{'_'.join(map(str, key))}.csv": part
+                     for key, part in frame.groupby(keys, sort=False)}
+        for part_name, part in parts.items():
+            part.to_csv(directory / part_name, index=False, float_format=CSV_FLOAT_FORMAT,
+                        encoding="utf-8")
+            names.append(part_name)
     return names
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = name[:_SHEET_NAME_MAX]
-    out, i = base, 1
-    while out in used:
-        suffix = f"_{i}"
-        out = base[: _SHEET_NAME_MAX - len(suffix)] + suffix
-        i += 1
-    used.add(out)
-    return out
-
-
-def excel_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
-    """The planner workbook's sheets (replicates averaged), keyed by sheet name."""
-    ds = replicate_mean(ds)
-    sheets: dict[str, pd.DataFrame] = {}
-    readme = pd.DataFrame(
-        [{"variable": str(n), **{k: ds[n].attrs.get(k, "") for k in
-                                 ("units", "long_name", "definition", "source")}}
-         for n in ds.data_vars]
-    )
-    run = pd.DataFrame(
-        [{"variable": f"(run) {k}", "units": "", "long_name": str(v)[:500], "definition": "",
-          "source": ""} for k, v in ds.attrs.items() if k != "config"]
-    )
-    used = {"README"}
-    sheets["README"] = pd.concat([readme, run], ignore_index=True)
-    counts = count_variables(ds)
-    for name in counts:
-        da = ds[name]
-        total = da.sum([d for d in ("sex", "age") if d in da.dims])
-        frame = total.transpose("scenario", "region", "year").to_series().unstack("year")
-        frame.columns = [int(c) for c in frame.columns]
-        sheets[_sheet_name(name, used)] = frame
-    region = NATIONAL if NATIONAL in ds["region"].values else None
-    groups = xr.DataArray(age_group_labels(ds["age"].values), dims="age", name="age_group")
-    parts = []
-    for name in counts:
-        da = ds[name].sel(region=region) if region else ds[name].sum("region")
-        if "sex" in da.dims:
-            da = da.sum("sex")
-        grouped = da.groupby(groups).sum().transpose("scenario", "age_group", "year")
-        frame = grouped.to_series().unstack("year")
-        frame = pd.concat({name: frame}, names=["variable"]).reorder_levels(
-            ["scenario", "variable", "age_group"])
-        parts.append(frame)
-    if parts:
-        table = pd.concat(parts).sort_index(level="scenario", sort_remaining=False)
-        table.columns = [int(c) for c in table.columns]
-        sheets[_sheet_name("national_by_age_group", used)] = table
-    return sheets
-
-
 def write_excel(ds: xr.Dataset, path: Path) -> Path:
-    """Write the planner workbook (see :func:`excel_tables`)."""
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for sheet, frame in excel_tables(ds).items():
-            frame.to_excel(writer, sheet_name=sheet, index=sheet != "README", merge_cells=False)
-    return path
+    """Write the planner workbook (:mod:`lossproj.workbook`)."""
+    from lossproj.workbook import write_workbook
+
+    return write_workbook(ds, path)
 
 
 #: Figures written by :func:`write_figures`: file name → (function, keyword arguments).
@@ -654,6 +623,23 @@ def write_figures(ds: xr.Dataset, directory: Path) -> list[str]:
         fig.savefig(directory / file, dpi=FIGURE_DPI)
         names.append(f"{directory.name}/{file}")
     return names
+
+
+def netcdf_library() -> dict[str, str]:
+    """The NetCDF-4 writer actually used (:func:`netcdf_engine`) and its library versions."""
+    engine = netcdf_engine()
+    info = {"xarray_engine": engine}
+    if engine == "h5netcdf":
+        import h5py
+
+        info.update(h5netcdf=version("h5netcdf"), h5py=h5py.version.version,
+                    hdf5=h5py.version.hdf5_version)
+    else:
+        import netCDF4
+
+        info.update(netCDF4=netCDF4.__version__, libnetcdf=netCDF4.__netcdf4libversion__,
+                    hdf5=netCDF4.__hdf5libversion__)
+    return info
 
 
 def _versions() -> dict[str, str]:
@@ -692,6 +678,7 @@ def run_metadata(ds: xr.Dataset, run_info: Mapping[str, Any] | None = None, *,
         "config": attrs.pop("config", None),
         "data_checksums": attrs.pop("data_checksums", None),
         "versions": _versions(),
+        "netcdf_library": netcdf_library(),
         "attributes": attrs,
     }
     per_scenario = attrs.get("scenarios")

@@ -28,13 +28,18 @@ def _label(da: xr.DataArray) -> str:
     return f"{long_name} [{units}]" if units else long_name
 
 
-def _region(da: xr.DataArray, region: str) -> xr.DataArray:
-    """``da`` in ``region``; the sum of all regions when ``China`` is asked for but absent."""
+#: Label of the sum of the regions of a run that is not the whole nation.
+REGIONS_RUN = "all regions run (not China)"
+
+
+def _region(da: xr.DataArray, region: str) -> tuple[xr.DataArray, str]:
+    """``da`` in ``region`` and its label; when ``China`` is asked for but absent (a run of
+    some provinces), the sum of the regions run, labelled :data:`REGIONS_RUN`."""
     names = [str(r) for r in da["region"].values]
     if region in names:
-        return da.sel(region=region)
+        return da.sel(region=region), region
     if region == NATIONAL:
-        return da.sum("region", keep_attrs=True)
+        return da.sum("region", keep_attrs=True, min_count=1), REGIONS_RUN
     raise ConfigError(f"region {region!r} is not in the result; regions: {', '.join(names)}")
 
 
@@ -69,7 +74,8 @@ def shidu_pyramid(ds: xr.Dataset, *, variable: str = "shidu_parents_strict",
     scenario : str, optional
         Default: the first scenario.
     """
-    da, scenario = _scenario(_region(_mean_replicates(ds[variable]), region), scenario)
+    da, region = _region(_mean_replicates(ds[variable]), region)
+    da, scenario = _scenario(da, scenario)
     present = [int(y) for y in years if int(y) in da["year"].values]
     if not present:
         present = [int(da["year"].values[-1])]
@@ -107,7 +113,8 @@ def national_trend(ds: xr.Dataset, *, variable: str = "shidu_parents_strict",
     age_min, age_max : int
         Ages summed, inclusive [years of age].
     """
-    da = _region(ds[variable], region).sel(age=slice(age_min, age_max))
+    da, region = _region(ds[variable], region)
+    da = da.sel(age=slice(age_min, age_max))
     reduce = [d for d in ("sex", "age") if d in da.dims]
     total = da.sum(reduce, keep_attrs=True)
     fig = Figure(figsize=(7, 4.5), layout="constrained")

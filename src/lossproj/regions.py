@@ -63,10 +63,47 @@ def closest_names(name: str, choices=None, n: int = 3) -> list[str]:
     return found
 
 
-def check_region(name: str) -> str:
-    """Return ``name`` if it is a province or ``China``; raise ``ValueError`` naming close ones."""
-    if name in CODE_BY_NAME:
-        return name
+def _alias_table() -> dict[str, str]:
+    """Every accepted spelling of a region (lower-cased) → its English name."""
+    table: dict[str, str] = {}
+    for name, code in CODE_BY_NAME.items():
+        zh = ZH_BY_NAME[name]
+        for alias in (name, zh, f"{code:02d}", str(code)):
+            table[alias.lower()] = name
+        # Chinese names as often written in tables: 广东省, 北京市, 内蒙古自治区 ...
+        for suffix in ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区"):
+            table[zh + suffix] = name
+    table["中国"] = NATIONAL
+    return table
+
+
+#: Accepted spellings (lower-cased English name, Chinese name, GB/T 2260 code) → English name.
+ALIASES: dict[str, str] = _alias_table()
+
+
+def resolve_region(text: str | int) -> str | None:
+    """English name of a region given in any accepted spelling, or ``None`` if unknown.
+
+    Accepted: the English name in any letter case (``guangdong``), the Chinese name with or
+    without its administrative suffix (``广东``, ``广东省``), the GB/T 2260 two-digit code
+    (``44`` or ``"44"``), and for the nation ``China``, ``全国``, ``中国`` or ``0``.
+
+    Examples
+    --------
+    >>> [resolve_region(x) for x in ("guangdong", "广东", "44", 44, "Guangzou")]
+    ['Guangdong', 'Guangdong', 'Guangdong', 'Guangdong', None]
+    """
+    key = str(text).strip().lower()
+    return ALIASES.get(key)
+
+
+def check_region(name: str | int) -> str:
+    """English name of a province or ``China`` given in any accepted spelling
+    (:func:`resolve_region`); ``ValueError`` naming close ones otherwise."""
+    found = resolve_region(name)
+    if found is not None:
+        return found
+    name = str(name)
     hint = closest_names(name)
     extra = f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
     raise ValueError(

@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from lossproj.errors import ConfigError
-from lossproj.regions import NATIONAL, closest_names
+from lossproj.regions import NATIONAL, closest_names, resolve_region
 
 #: Lower edges of the parent age groups used in tables [years of age]; the last is open.
 #: Presentation choice: 10-year groups from 20, matching the survey bands of Liu & He 2022.
@@ -75,7 +75,7 @@ def replicate_mean(ds: xr.Dataset) -> xr.Dataset:
 
 
 def check_year(ds: xr.Dataset, year: int | None) -> int:
-    """``year`` if ``ds`` has it (default: its last year); ``ValueError`` naming the range."""
+    """``year`` if ``ds`` has it (default: its last year); ``ConfigError`` naming the range."""
     years = ds["year"].values
     if year is None:
         return int(years[-1])
@@ -86,10 +86,15 @@ def check_year(ds: xr.Dataset, year: int | None) -> int:
 
 
 def check_region(ds: xr.Dataset, region: str) -> str:
-    """``region`` if ``ds`` has it; ``ValueError`` naming the closest regions otherwise."""
+    """The English name of ``region`` (any accepted spelling: ``guangdong``, ``广东``, ``44``)
+    if ``ds`` has it; ``ConfigError`` naming the closest regions otherwise."""
     names = [str(r) for r in ds["region"].values]
-    if region in names:
-        return region
+    found = resolve_region(region)
+    if found in names:
+        return found
+    by_case = {n.lower(): n for n in names}  # regions outside China (Sweden) by letter case
+    if str(region).lower() in by_case:
+        return by_case[str(region).lower()]
     hint = closest_names(region, names)
     extra = f"did you mean {', '.join(repr(h) for h in hint)}? " if hint else ""
     raise ConfigError(f"region {region!r} is not in the result; {extra}regions: {', '.join(names)}")
@@ -106,8 +111,37 @@ def check_scenario(ds: xr.Dataset, scenario: str | None) -> list[str]:
     return [scenario]
 
 
+def parse_years(text: str | None) -> list[int] | None:
+    """Years of a comma-separated list (``"2020,2030,2050"``); ``ConfigError`` if not integers."""
+    if text is None:
+        return None
+    try:
+        years = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"--years {text!r}: expected comma-separated years, e.g. "
+                          "2020,2030,2050") from None
+    if not years:
+        raise ConfigError("--years: no year given")
+    return years
+
+
+def summarize_years(ds: xr.Dataset, by: By = "region", *, years: list[int] | None = None,
+                    **options) -> pd.DataFrame:
+    """:func:`summarize` for several years, with a ``year`` level after ``scenario``.
+
+    ``years`` default to the last year of ``ds``; other keyword options as for
+    :func:`summarize`.
+    """
+    years = [check_year(ds, y) for y in (years or [None])]
+    parts = {y: summarize(ds, by, year=y, **options) for y in years}
+    table = pd.concat(parts, names=["year"])
+    levels = list(table.index.names)
+    order = [levels[1], "year", *levels[2:]]
+    return table.reorder_levels(order).sort_index(level=[0, 1], sort_remaining=False)
+
+
 def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
-              scenario: str | None = None, region: str = NATIONAL,
+              scenario: str | None = None, region: str | None = None,
               variables: list[str] | None = None) -> pd.DataFrame:
     """Counts of one year by region, or by the parent's age group in one region.
 
@@ -124,8 +158,9 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
         Default: the last year of ``ds`` [year].
     scenario : str, optional
         Default: all scenarios.
-    region : str
-        Region of the ``age_group`` table (default ``China``).
+    region : str, optional
+        ``"age_group"``: the region of the table (default ``China``); ``"region"``: the only
+        region shown (default: all). Any accepted spelling (``广东``, ``44``).
     variables : list of str, optional
         Default: every additive variable (per-woman means and standard errors are left out).
 
@@ -147,12 +182,15 @@ def summarize(ds: xr.Dataset, by: By = "region", *, year: int | None = None,
                          f"{', '.join(map(str, ds.data_vars))}")
     sub = ds[names].sel(year=year, scenario=scenarios)
     if by == "region":
+        shown = ([str(r) for r in ds["region"].values] if region is None
+                 else [check_region(ds, region)])
+        sub = sub.sel(region=shown)
         reduce = [d for d in ("sex", "age") if d in sub.dims]
         table = sub.sum(reduce, skipna=False).to_dataframe()  # NaN stays missing
         table = table[names]
         return table.reindex(pd.MultiIndex.from_product(
-            [scenarios, [str(r) for r in ds["region"].values]], names=["scenario", "region"]))
-    region = check_region(ds, region)
+            [scenarios, shown], names=["scenario", "region"]))
+    region = check_region(ds, NATIONAL if region is None else region)
     sub = sub.sel(region=region)
     groups = xr.DataArray(age_group_labels(sub["age"].values), dims="age", name="age_group")
     columns = {}

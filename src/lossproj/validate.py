@@ -21,7 +21,17 @@ from lossproj.errors import ConfigError
 from lossproj.summary import replicate_mean
 
 COLUMNS = ("id", "kind", "figure", "year", "geography", "published", "unit", "model", "ratio",
-           "status", "note", "source")
+           "status", "verdict", "note", "source")
+
+#: Default agreement band of an "approximate" target: the model agrees when
+#: 1 / band <= model / published <= band [ratio]. Published estimates of one quantity differ
+#: from each other by 30-60 % by definition (strict vs wide, mothers vs families, age window;
+#: DESIGN.md §1, VALIDATION.md), so a model within a factor of 1.5 agrees as well as they
+#: agree among themselves. A target may set its own ``ratio_band``.
+DEFAULT_RATIO_BAND = 1.5
+
+#: Verdicts: the model agrees with the figure, does not, or there is nothing to compare.
+WITHIN, OUTSIDE, NO_VERDICT = "within", "OUTSIDE", "-"
 
 STATISTICS = ("sum", "mean_per_year", "weighted_mean", "share_of_population")
 
@@ -106,6 +116,23 @@ def _status(comparison: str, published: float, model: float | None, reason: str 
     return "compared"
 
 
+def _verdict(comparison: str, published: float, model: float | None, band: float) -> str:
+    if model is None or not np.isfinite(model):
+        return NO_VERDICT
+    if comparison == "upper_bound":
+        return WITHIN if model <= published else OUTSIDE
+    if comparison == "lower_bound":
+        return WITHIN if model >= published else OUTSIDE
+    if published == 0:
+        return NO_VERDICT
+    return WITHIN if 1.0 / band <= model / published <= band else OUTSIDE
+
+
+def outside_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Validation rows (not calibration diagnostics) whose verdict is :data:`OUTSIDE`."""
+    return table[(table["kind"] == "validation") & (table["verdict"] == OUTSIDE)]
+
+
 def validation_table(ds: xr.Dataset, *, scenario: str | None = None,
                      targets: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """Published figures beside the model's values for the same definitions.
@@ -123,7 +150,9 @@ def validation_table(ds: xr.Dataset, *, scenario: str | None = None,
     -------
     pandas.DataFrame
         Columns ``id, kind, figure, year, geography, published, unit, model, ratio, status,
-        note, source``; ``ratio`` = model / published; ``status`` is ``compared``, ``below
+        verdict, note, source``; ``ratio`` = model / published; ``verdict`` is ``within``
+        (inside the target's ``ratio_band``, default :data:`DEFAULT_RATIO_BAND`, or on the
+        right side of a bound), ``OUTSIDE`` or ``-`` (nothing to compare); ``status`` is ``compared``, ``below
         bound`` / ``ABOVE BOUND`` (upper bounds), ``above bound`` / ``BELOW BOUND`` (lower
         bounds), ``not computable`` (the model cannot give it; ``note`` says why), ``not in
         result`` (this result lacks the years, region or variable) or ``missing values`` (the
@@ -141,14 +170,16 @@ def validation_table(ds: xr.Dataset, *, scenario: str | None = None,
                                                "unit", "source")}
         row["published"] = published
         if "unavailable" in spec:
-            row.update(model=np.nan, ratio=np.nan, status="not computable",
+            row.update(model=np.nan, ratio=np.nan, status="not computable", verdict=NO_VERDICT,
                        note=spec["unavailable"])
         else:
             value, reason = model_value(one, spec)
             row["model"] = np.nan if value is None else value
             row["ratio"] = np.nan if value is None or published == 0 else value / published
-            row["status"] = _status(target.get("comparison", "approximate"), published, value,
-                                    reason)
+            comparison = target.get("comparison", "approximate")
+            row["status"] = _status(comparison, published, value, reason)
+            row["verdict"] = _verdict(comparison, published, value,
+                                      float(target.get("ratio_band", DEFAULT_RATIO_BAND)))
             row["note"] = reason or spec.get("note", "")
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -183,8 +214,13 @@ def format_table(table: pd.DataFrame) -> str:
             "model": part["model"].map(_fmt),
             "ratio": part["ratio"].map(lambda r: "-" if not np.isfinite(r) else f"{r:.3g}"),
             "status": part["status"],
+            "verdict": part["verdict"],
         })
         lines += [title, shown.to_string(index=False), ""]
+    lines.append(f"verdict: 'within' = model / published in [1/{DEFAULT_RATIO_BAND:g}, "
+                 f"{DEFAULT_RATIO_BAND:g}] (unless a target sets its own ratio_band) or on the "
+                 "right side of a bound; 'OUTSIDE' otherwise; '-' nothing to compare.")
+    lines.append("")
     lines.append("Notes:")
     seen: dict[tuple[str, str], list[str]] = {}
     for _, row in table.iterrows():
