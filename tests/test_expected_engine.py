@@ -307,3 +307,24 @@ def test_first_born_relative_mortality_matches_closed_form():
         p_n1 = sum(np.exp(-h * (x - 15)) * (1 - np.exp(-h)) * alive(a - x - 1) for x in range(15, min(a, 50)))
         assert out.q[0, a, k.N1] == pytest.approx(p_n1, rel=1e-12)
         assert out.surv[0, a] == pytest.approx(p_n1, rel=1e-12)
+
+
+@pytest.mark.parametrize("gap", [-2, 3])
+def test_eligibility_by_the_mothers_age(gap):
+    """National rule: a couple is eligible when the MOTHER is 49+ (or, dead, would be).
+
+    With one spouse age gap, fathers aged x have wives aged x − gap: eligible fathers are the
+    strict shidu fathers of ages x >= 49 + gap and none below.
+    """
+    bundle = synthetic_bundle(child_mx=0.02)
+    parity = synthetic_parity(bundle, gaps=(gap, gap))
+    res = project_expected(bundle, parity, 2000, 2030)
+    fathers = res.parents["shidu_parents_strict"][:, :, 1]
+    eligible = res.parents["eligible_shidu_parents"][:, :, 1]
+    first = 49 + gap
+    np.testing.assert_allclose(eligible[..., first:], fathers[..., first:], rtol=1e-12)
+    assert np.all(eligible[..., :first] == 0.0)
+    assert fathers[..., first - 2 : first].sum() > 0  # fathers below the threshold exist
+    mothers = res.parents["shidu_parents_strict"][:, :, 0]
+    np.testing.assert_allclose(res.parents["eligible_shidu_parents"][:, :, 0][..., 49:], mothers[..., 49:])
+    assert np.all(res.parents["eligible_shidu_parents"][:, :, 0][..., :49] == 0.0)
