@@ -12,6 +12,7 @@ from lossproj import planner
 from lossproj import regions as reg
 from lossproj.config import ConfigError, load_config
 from lossproj.errors import DataError
+from lossproj.paths import packaged_config_dir
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -56,7 +57,8 @@ def test_config_accepts_region_aliases_and_packaged_base(tmp_path):
     config = load_config(path)
     assert config.run.regions == ("Beijing", "Shanghai", "Guangdong")
     assert config.allowance.guangzhou.regions == ("Guangdong",)
-    assert config.bases == (str((CONFIGS / "baseline.toml").resolve()),)
+    # the packaged scenario: the checkout's configs/ or, installed, lossproj/_configs
+    assert config.bases == (str((packaged_config_dir() / "baseline.toml").resolve()),)
 
 
 def test_packaged_scenarios_by_name():
