@@ -25,26 +25,33 @@ Sampling scheme (see docs/model.md for the model itself)
 - Births by an exponential clock: after each birth (and at the start) draw ``u``; the next
   birth is in the first step where the hazard summed since the clock started exceeds
   ``E = -log(1 - u)``. ``P(no birth in steps t0..t) = exp(-sum h)`` is exactly the model's
-  ``prod (1 - p_t)`` with ``p_t = 1 - exp(-h_t)``, including changes of state (loss of the
-  only child) inside the waiting time, by the memorylessness of ``E``. In the states whose
-  hazard depends only on the cohort's diagonal (P0, P2, P3, entered only at a birth or at the
-  start, left only by a birth) the condition is read from the cumulative hazard
+  ``prod (1 - p_t)`` with ``p_t = 1 - exp(-h_t)``. The clock runs while she has a living
+  child (or none ever born); in the states whose hazard depends only on the cohort's diagonal
+  (P0, P2, P3, entered only at a birth or at the start) the condition is read from the
+  cumulative hazard
   ``hc[k, ci, a] = sum_{j < a} hk[k, ci, j]``: the birth is at the first age ``a >= a_s``
   with ``hc[k, ci, a + 1] > hc[k, ci, a_s] + E`` (a scan without a dependent chain). The
   comparison stays in hazard space: ``exp(-hc)`` underflows to 0 for the very high
   intensities of some provinces before 1970, which would stop the clock for good.
-  In N1 and D1 (duration-dependent multipliers) the hazards are added step by step and
-  compared with ``E`` (table scans over the constant tails of ``dur1`` and ``rebirth_time``
-  were measured and gave no gain: the step loop is short and not the bottleneck).
+  In N1 (duration-dependent multiplier) the hazards are added step by step and compared with
+  ``E`` (table scans over the constant tail of ``dur1`` were measured and gave no gain: the
+  step loop is short and not the bottleneck).
+- Replacement after loss (docs/model.md): from the first reference date ``e`` at which none
+  of her children is alive (her only child's death, or, with ``wide``, the last of several),
+  the clock stops; one draw decides whether she never bears again (probability
+  ``1 - replace_share`` at the year and her age of the step of the loss) and, if not, a second
+  draws the wait ``s`` from ``wait_cdf``: her next birth is in the step starting at ``e + s``
+  if she is then alive and fertile. After that birth a new clock starts.
 - Draw numbers per woman: 0 her death, 1 husband's age gap, 2 husband's death, and for her
   ``k``-th birth (k = 0, 1, ...) ``3 + 3k`` the waiting time, ``4 + 3k`` the child's sex,
   ``5 + 3k`` the child's death; ``DRAW_FRAILTY`` (the last draw number) her shared frailty,
   ``DRAW_STERILE`` whether she is sterile and ``DRAW_STOP`` whether she stops after her first
-  child (the two draws before it).
+  child (the two draws before it); for her ``n``-th loss of every surviving child
+  ``DRAW_REPLACE - 2n`` (never again?) and ``DRAW_REPLACE - 2n - 1`` (the wait).
 - Sterility and stopping (docs/model.md): a woman of cohort index ``ci`` is sterile with
   probability ``sterile[ci]`` and then has no birth; after a first birth in the step starting
   in year ``t`` she stops with probability ``stop[t - year0]``: her N1 hazard is 0 (the clock
-  does not run while the child lives), her rebirth hazard after its death is everyone's.
+  does not run while the child lives); after its death she replaces it like every mother.
 - Optional shared frailty (``frailty_sd > 0``, off by default): a lognormal ``Z`` (mean 1,
   log-sd ``frailty_sd``) multiplies the death hazards of the woman and of each of her
   children; with survival tables ``L`` this is the transformed uniform ``u^(1/Z)``.
