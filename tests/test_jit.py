@@ -45,9 +45,35 @@ def test_switch_rejects_other_values():
         jit.cache_enabled({jit.CACHE_ENV: "maybe"})
 
 
-def test_kernels_are_cached_by_default():
-    for kernel in (rng.uniform, micro_kernels.run_blocks, micro_kernels.tabulate_counts):
-        assert type(kernel._cache).__name__ == "FunctionCache", kernel
+def _kernels():
+    """Every Numba dispatcher defined in a lossproj module."""
+    import importlib
+    import pkgutil
+
+    import numba.core.registry
+
+    import lossproj
+
+    found = {}
+    for info in pkgutil.walk_packages(lossproj.__path__, "lossproj."):
+        if info.name.endswith("__main__"):
+            continue  # runs the command line
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (isinstance(obj, numba.core.registry.CPUDispatcher)
+                    and obj.py_func.__module__ == module.__name__):
+                found[f"{module.__name__}.{name}"] = obj
+    return found
+
+
+def test_every_kernel_is_compiled_through_the_cached_njit():
+    kernels = _kernels()
+    assert {"lossproj.engines.rng.uniform", "lossproj.engines.micro_kernels.run_blocks",
+            "lossproj.engines.expected_kernels.cohort_process"} <= set(kernels)
+    for name, kernel in kernels.items():
+        assert type(kernel._cache).__name__ == "FunctionCache", f"{name} is not cached"
+        stamp = kernel._cache._cache_file._source_stamp
+        assert isinstance(stamp, tuple) and len(stamp) == 2, f"{name}: use lossproj.engines.jit.njit"
 
 
 def test_dependencies_of_the_micro_kernels_are_followed():
