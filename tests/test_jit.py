@@ -78,7 +78,7 @@ def test_every_kernel_is_compiled_through_the_cached_njit():
 
 def test_dependencies_of_the_micro_kernels_are_followed():
     names = {p.relative_to(PACKAGE).as_posix() for p in jit.dependency_files(micro_kernels.__file__)}
-    assert {"engines/micro_kernels.py", "engines/rng.py", "rates/bundle.py"} <= names
+    assert {"engines/micro_kernels.py", "engines/rng.py", "conventions.py"} <= names
     assert "engines/micro.py" not in names
 
 

@@ -17,7 +17,7 @@ from lossproj import data as lpdata
 from lossproj import sources
 from lossproj.errors import DataError
 from lossproj.plot_data import FIGURES
-from lossproj.sources import assumptions, care, parity, policy, sweden
+from lossproj.sources import assumptions, care, child_mortality, parity, policy, sweden
 from lossproj.sources.manifest import build_readme
 
 RAW = raw_dir("raw_tables")
@@ -180,6 +180,22 @@ def test_policy_eras_cover_the_five_eras_and_the_rebirth_rule():
     rule = df[df["era"].str.startswith("rule_")]
     assert len(rule) == 1 and "ASSUMPTION" in rule["status"].iloc[0]
     assert df["source"].str.len().min() > 10
+
+
+def test_child_mortality_is_urban_below_rural_with_a_source_per_row():
+    df = child_mortality.child_mortality_residence()
+    assert _valid(df, "child_mortality_residence.csv") == []
+    wide = df.pivot_table(index=["year", "indicator"], columns="residence", values="value")
+    assert (wide["urban"] < wide["rural"]).all()
+    assert wide.loc[(1996, "u5mr")].tolist() == [51.4, 16.9]  # rural, urban
+    assert df["source"].str.len().min() > 20 and df["url"].str.startswith("http").all()
+
+
+def test_child_mortality_refuses_urban_above_rural(monkeypatch):
+    rows = ((2000, "wang_2009", 11.8, 37.0, 50.0, 45.7),)
+    monkeypatch.setattr(child_mortality, "CHILD_MORTALITY_RESIDENCE", rows)
+    with pytest.raises(DataError, match=r"child mortality 2000 u5mr: urban 50.0 and rural 45.7"):
+        child_mortality.child_mortality_residence()
 
 
 def test_write_tables_writes_every_table_with_its_schema_columns(tmp_path: Path):
