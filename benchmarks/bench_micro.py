@@ -62,13 +62,17 @@ def synthetic_inputs(total_women: float) -> MicroInputs:
     era = (years >= 1980) & (years <= 2015)
     rel = np.stack([
         np.ones(years.size), np.where(era, 0.3, 0.9), np.where(era, 0.15, 0.7),
-        np.where(era, 0.1, 0.6), np.where(era, 1.5, 1.0),
+        np.where(era, 0.1, 0.6),
     ])[None]  # fmt: skip
+    # replacement after the loss of the only child: 80 % at ages 15-34, none from 45
+    share = np.interp(ages, [15, 34, 45], [0.8, 0.8, 0.0]) * ((ages >= 15) & (ages <= 49))
+    replace_share = np.broadcast_to(share, (1, years.size, ages.size)).copy()
     cohorts = np.arange(FIRST_COHORT, LAST_COHORT + 1)
     size = np.interp(cohorts, [1890, 1950, 1965, 1990, 2000, 2020, 2050], [3, 9, 13, 12, 8, 6, 4])
     return MicroInputs(
         mx=mx, lam=lam, rel=rel, dur1=np.array([0.0, 0.4, 0.9, 1.0, 0.9, 0.7, 0.5]),
-        rebirth_time=np.array([1.0, 0.8, 0.5, 0.3, 0.15]), srb=np.full(years.size, 1.12),
+        replace_share=replace_share, wait_pmf=np.array([0.3, 0.35, 0.2, 0.1, 0.05]),
+        srb=np.full(years.size, 1.12),
         gap_values=np.arange(-3, 11),
         gap_pmf=np.array([1, 2, 5, 9, 14, 16, 15, 12, 9, 7, 4, 3, 2, 1]) / 100.0,
         union_age=15, cohort_sizes=(size / size.sum() * total_women)[None],
