@@ -4,7 +4,8 @@ Includes starting Python, importing lossproj, loading the compiled kernels (from
 cache when it is warm: ``run_all.py`` runs this after the kernel benchmarks), the projection
 and writing every output (NetCDF, CSV, workbook, figures). ``--quick`` times the baseline with
 the expected-value engine once; the full run also times a small microsimulation
-(``--engine micro --scale 0.0001``, about 164,000 women). Results follow the schema of
+(``--engine micro --scale 0.0003``, about 490,000 women, the smallest scale at which every
+province has enough women per cohort). Results follow the schema of
 ``benchmarks/common.py``.
 
     python benchmarks/bench_cli.py [--quick] [--json PATH]
@@ -27,8 +28,8 @@ COMMANDS = {
         "lossproj run configs/baseline.toml --out DIR (expected engine, every output written)",
     ),
     "cli.run_baseline_micro_small": (
-        ["run", "configs/baseline.toml", "--engine", "micro", "--scale", "0.0001"],
-        "lossproj run configs/baseline.toml --engine micro --scale 0.0001 --out DIR",
+        ["run", "configs/baseline.toml", "--engine", "micro", "--scale", "0.0003"],
+        "lossproj run configs/baseline.toml --engine micro --scale 0.0003 --out DIR",
     ),
 }
 
@@ -39,9 +40,13 @@ def time_command(args: list[str], repeats: int) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="lossproj-bench-cli-") as out:
         for _ in range(repeats):
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "lossproj", *args, "--out", str(Path(out) / "run"),
-                            "--force"], cwd=ROOT, check=True, capture_output=True)
+            done = subprocess.run([sys.executable, "-m", "lossproj", *args, "--out",
+                                   str(Path(out) / "run"), "--force"],
+                                  cwd=ROOT, capture_output=True, text=True, check=False)
             seconds.append(time.perf_counter() - t0)
+            if done.returncode != 0:
+                print(done.stderr[-2000:], file=sys.stderr)
+                raise SystemExit(f"lossproj {' '.join(args)} failed (exit {done.returncode})")
     return seconds
 
 
