@@ -25,7 +25,7 @@ RAW = raw_dir("raw_tables")
 TABLES = [
     "parity_order_rates_2010.csv", "births_by_order.csv", "parity_cohort.csv", "mean_ceb_2020.csv",
     "only_children_2005.csv", "policy_eras.csv", "spouse_age_gap.csv", "care_prevalence.csv",
-    "allowance_standards.csv", "sweden_female.csv", "population_wpp.csv",
+    "care_prevalence_province.csv", "allowance_standards.csv", "sweden_female.csv", "population_wpp.csv",
 ]
 
 
@@ -146,6 +146,18 @@ def test_care_prevalence_reproduces_the_census_level():
     rho = (81 / 11210) / ((79 + 136) / (7614 + 5348))
     assert f[0] / f[1] == pytest.approx(rho)
     assert _valid(df, "care_prevalence.csv") == []
+
+
+def test_care_prevalence_by_province_is_unable_over_respondents(raw_copy: Path):
+    df = care.care_prevalence_province(RAW)
+    assert df["region"].tolist() == ["Beijing"]
+    assert df["prevalence_60plus"].iloc[0] == pytest.approx(12182 / 428002)
+    assert df["respondents_60plus"].iloc[0] == 428002
+    path = raw_copy / "cn_care_selfcare_prevalence.csv"
+    raw = pd.read_csv(path)
+    raw[raw["record_id"] != "P20_11"].to_csv(path, index=False)
+    with pytest.raises(DataError, match="no provincial rows P20_11..P20_65"):
+        care.care_prevalence_province(raw_copy)
 
 
 def test_allowance_standards_years_and_amounts():
