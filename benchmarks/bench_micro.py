@@ -10,7 +10,8 @@ Simulates one region with women born 1890-2050 (cohort sizes shaped like China's
 1e5, 1e6 and, without --quick, 1e7 women), counted 1990-2050, and reports simulated women per
 second and person-years (living women x reference years in the window) per second, the speed-up
 from 1 to 2 threads, and the speed of the per-woman NumPy reference on a small sample measured
-in the same run. The synthetic rates are benchmark fixtures, not model inputs.
+in the same run. The synthetic rates are benchmark fixtures, not model inputs. Results follow
+the schema of ``benchmarks/common.py``.
 
 ``--china-full`` (``--china-scale F``) runs the packaged China baseline (configs/baseline.toml,
 31 provinces, cohorts 1890-2050, outputs 1990-2050) through ``micro.simulate`` at scale 1
@@ -21,8 +22,6 @@ peak resident memory of the process.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import resource
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from common import print_entries, summary, write
 
 from lossproj.engines import micro_kernels as mk
 from lossproj.engines.micro import MicroInputs, simulate, simulate_counts_region, women_per_cohort
@@ -62,13 +62,17 @@ def synthetic_inputs(total_women: float) -> MicroInputs:
     era = (years >= 1980) & (years <= 2015)
     rel = np.stack([
         np.ones(years.size), np.where(era, 0.3, 0.9), np.where(era, 0.15, 0.7),
-        np.where(era, 0.1, 0.6), np.where(era, 1.5, 1.0),
+        np.where(era, 0.1, 0.6),
     ])[None]  # fmt: skip
+    # replacement after the loss of the only child: 80 % at ages 15-34, none from 45
+    share = np.interp(ages, [15, 34, 45], [0.8, 0.8, 0.0]) * ((ages >= 15) & (ages <= 49))
+    replace_share = np.broadcast_to(share, (1, years.size, ages.size)).copy()
     cohorts = np.arange(FIRST_COHORT, LAST_COHORT + 1)
     size = np.interp(cohorts, [1890, 1950, 1965, 1990, 2000, 2020, 2050], [3, 9, 13, 12, 8, 6, 4])
     return MicroInputs(
         mx=mx, lam=lam, rel=rel, dur1=np.array([0.0, 0.4, 0.9, 1.0, 0.9, 0.7, 0.5]),
-        rebirth_time=np.array([1.0, 0.8, 0.5, 0.3, 0.15]), srb=np.full(years.size, 1.12),
+        replace_share=replace_share, wait_pmf=np.array([0.3, 0.35, 0.2, 0.1, 0.05]),
+        srb=np.full(years.size, 1.12),
         gap_values=np.arange(-3, 11),
         gap_pmf=np.array([1, 2, 5, 9, 14, 16, 15, 12, 9, 7, 4, 3, 2, 1]) / 100.0,
         union_age=15, cohort_sizes=(size / size.sum() * total_women)[None],
@@ -78,19 +82,20 @@ def synthetic_inputs(total_women: float) -> MicroInputs:
 
 
 def timed_run(inp: MicroInputs, threads: int, repeats: int) -> dict:
-    """Best wall time of ``repeats`` kernel runs at ``threads`` threads."""
+    """Wall times of ``repeats`` kernel runs at ``threads`` threads, with throughput at the best."""
     numba.set_num_threads(threads)
     n, _ = women_per_cohort(inp, 1.0)
     key = stream_keys(2024, 1, [0])[0, 0]
-    best = np.inf
+    seconds = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         women, _, _ = simulate_counts_region(inp, 0, key, n[0], block_size=4096)
-        best = min(best, time.perf_counter() - t0)
+        seconds.append(time.perf_counter() - t0)
     women_total = int(n.sum())
     person_years = int(women[mk.W_POP].sum())
+    best = min(seconds)
     return {
-        "women": women_total, "threads": threads, "seconds": best,
+        "women": women_total, "threads": threads, "seconds": seconds,
         "women_per_s": women_total / best, "person_years_per_s": person_years / best,
     }  # fmt: skip
 
@@ -150,22 +155,26 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.china_full or args.china_scale is not None:
         out = china_run(1.0 if args.china_full else args.china_scale)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump({"china": out, "numba": numba.__version__}, fh, indent=2)
+        entries = {
+            f"micro.china_scale_{out['scale']:g}": summary(
+                [out.pop("wall_seconds")], "micro.simulate of the China baseline (31 provinces, "
+                "cohorts 1890-2050, outputs 1990-2050), compiled kernels", **out),
+        }
+        print_entries(entries)
+        write(args.json, "china", entries)
         return 0
     sizes = [1e5, 1e6] if args.quick else [1e5, 1e6, 1e7]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
     before = numba.get_num_threads()
     rows = []
     t_compile = time.perf_counter()
-    timed_run(synthetic_inputs(2e3), 1, 1)  # JIT compilation
+    timed_run(synthetic_inputs(2e3), 1, 1)  # JIT compilation or disk-cache load
     compile_s = time.perf_counter() - t_compile
     try:
         for size in sizes:
             inp = synthetic_inputs(size)
             for threads in sorted({1, max_threads}):
-                rows.append(timed_run(inp, threads, 1 if size >= 1e7 else 2))
+                rows.append(timed_run(inp, threads, 1 if size >= 1e7 else (2 if args.quick else 3)))
     finally:
         numba.set_num_threads(before)
     # the NumPy reference on a small sample, same inputs
@@ -174,25 +183,27 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     simulate_reference_region(ref_inp, 0, int(stream_keys(2024, 1, [0])[0, 0]), n[0])
     ref_s = time.perf_counter() - t0
-    ref_rate = int(n.sum()) / ref_s
-    one = {r["women"]: r for r in rows if r["threads"] == 1}
-    print(f"numba {numba.__version__}, {platform.processor() or platform.machine()}, "
-          f"compile {compile_s:.1f} s")  # fmt: skip
-    print(f"{'women':>12} {'threads':>7} {'seconds':>8} {'women/s':>12} {'pers-yr/s':>12} "
-          f"{'speed-up':>8}")  # fmt: skip
-    for r in rows:
-        speed_up = one[r["women"]]["seconds"] / r["seconds"]
-        r["speed_up_vs_1_thread"] = speed_up
-        print(f"{r['women']:>12,} {r['threads']:>7} {r['seconds']:>8.3f} "
-              f"{r['women_per_s']:>12.3e} {r['person_years_per_s']:>12.3e} {speed_up:>8.2f}")  # fmt: skip
-    best = max(r["women_per_s"] for r in rows)
-    print(f"NumPy reference: {int(n.sum())} women in {ref_s:.2f} s = {ref_rate:,.0f} women/s; "
-          f"kernel/reference speed ratio {best / ref_rate:,.0f}")  # fmt: skip
-    print(f"1e9 women (China 1:1) at the best rate: {1e9 / best:,.0f} s")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"rows": rows, "reference_women_per_s": ref_rate,
-                       "compile_seconds": compile_s, "numba": numba.__version__}, fh, indent=2)  # fmt: skip
+    ref_women = int(n.sum())
+    entries = {
+        "micro.first_call": summary(
+            [compile_s], "first kernel call on 2,000 women: JIT compilation or disk-cache load"),
+    }
+    one = {r["women"]: min(r["seconds"]) for r in rows if r["threads"] == 1}
+    for size, r in zip([s for s in sizes for _ in sorted({1, max_threads})], rows, strict=True):
+        seconds = r.pop("seconds")
+        entries[f"micro.kernel_{size:.0e}_threads_{r['threads']}".replace("+0", "")] = summary(
+            seconds, f"simulate_counts_region, one synthetic region of {r['women']:,} women "
+            f"born 1890-2050, {r['threads']} thread(s)",
+            **r, speed_up_vs_1_thread=one[r["women"]] / min(seconds))
+    entries["micro.numpy_reference"] = summary(
+        [ref_s], f"per-woman NumPy reference on {ref_women} women (same inputs)",
+        women=ref_women, women_per_s=ref_women / ref_s)
+    best = max(e["women_per_s"] for name, e in entries.items() if name.startswith("micro.kernel"))
+    print_entries(entries)
+    print(f"numba {numba.__version__}; best {best:,.0f} women/s; kernel/reference speed ratio "
+          f"{best / (ref_women / ref_s):,.0f}; 1e9 women (China 1:1) at the best rate: "
+          f"{1e9 / best:,.0f} s")  # fmt: skip
+    write(args.json, "quick" if args.quick else "full", entries)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 The extracts in ``tests/fixtures/<folder>/`` are named ``<source name>.extract.csv`` so that
 no file of the repository carries a raw table's name; ``raw_dir`` copies them into a
-temporary folder under the names the preparation scripts read.
+temporary folder under the names the readers of ``lossproj.sources`` read.
 """
 
 from __future__ import annotations
@@ -24,4 +24,18 @@ def raw_dir(folder: str) -> Path:
     atexit.register(shutil.rmtree, out, ignore_errors=True)
     for path in sorted((FIXTURES / folder).glob(f"*{SUFFIX}")):
         shutil.copyfile(path, out / (path.name[: -len(SUFFIX)] + ".csv"))
+    return out
+
+
+@cache
+def all_raw_dir() -> Path:
+    """Every fixture folder in one temporary folder, as a whole raw folder for a build.
+
+    Where two folders hold an extract of the same table, ``raw_small``'s (all ages) is kept.
+    """
+    out = Path(tempfile.mkdtemp(prefix="lossproj-raw-all-"))
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
+    for folder in ("raw_tables", "raw_small"):
+        for path in sorted(raw_dir(folder).iterdir()):
+            shutil.copyfile(path, out / path.name)
     return out

@@ -107,3 +107,54 @@ def test_figure_functions_draw_the_parity_targets():
     fig = plot_data.fig_parity_cohort(cohort)
     full = cohort.dropna(subset=["share_one"])
     assert len(fig.axes[0].patches) == 3 * len(full)
+
+
+def test_build_writes_every_table_readme_and_checksums_then_checks(cli, tmp_path):
+    from raw_fixtures import all_raw_dir
+
+    from lossproj import sources
+
+    out = tmp_path / "built"
+    result = CliRunner().invoke(cli, ["data", "build", "--raw", str(all_raw_dir()), "--out", str(out)])
+    # the fixtures are extracts: every table is written, and the checks report the missing rows
+    assert result.exit_code == 1
+    assert "data check failed" in result.output
+    assert "population_census.csv: missing no rows for region='Tianjin'" in result.output
+    assert sorted(p.name for p in out.glob("*.csv")) == sorted(sources.TABLES)
+    sums = lpdata.checksums(out)
+    assert set(sums) == set(sources.TABLES)
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert all(f"### `{name}`" in readme for name in sources.TABLES)
+
+
+def test_build_twice_gives_the_same_bytes(tmp_path):
+    from raw_fixtures import all_raw_dir
+
+    from lossproj import sources
+
+    first = sources.write_tables(all_raw_dir(), tmp_path / "a")
+    second = sources.write_tables(all_raw_dir(), tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_build_keeps_an_existing_calibration_and_refits_only_the_packaged_one(cli, tmp_path):
+    from raw_fixtures import all_raw_dir
+
+    out = tmp_path / "built"
+    out.mkdir()
+    shutil.copyfile(DATA / "parity_calibration.csv", out / "parity_calibration.csv")
+    CliRunner().invoke(cli, ["data", "build", "--raw", str(all_raw_dir()), "--out", str(out)])
+    assert lpdata.checksums(out)["parity_calibration.csv"] == lpdata.checksums()["parity_calibration.csv"]
+    result = CliRunner().invoke(
+        cli, ["data", "build", "--raw", str(all_raw_dir()), "--out", str(out), "--calibrate"]
+    )
+    assert result.exit_code == 1
+    assert "the parity calibration reads the packaged tables: --calibrate needs --out" in result.output
+
+
+def test_build_names_a_missing_raw_table(cli, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    result = CliRunner().invoke(cli, ["data", "build", "--raw", str(raw), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "raw table 'cn_census_pop_province_age5_sex_2010_2020.csv' not found" in result.output

@@ -1,6 +1,6 @@
 """National and provincial single-age fertility (lossproj.rates.fertility, packaged tables).
 
-The acceptance tests read the processed tables in data/ (built by scripts/prep_rates.py).
+The acceptance tests read the processed tables in data/ (built by ``lossproj data build``).
 """
 
 from pathlib import Path

@@ -1,6 +1,6 @@
 """National single-year mortality and provincial Brass logit schedules (lossproj.rates.mortality).
 
-The acceptance tests read the processed tables in data/ (built by scripts/prep_rates.py).
+The acceptance tests read the processed tables in data/ (built by ``lossproj data build``).
 """
 
 from pathlib import Path

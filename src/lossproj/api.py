@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -19,6 +20,8 @@ from lossproj.errors import ConfigError, DataError, LossprojWarning, ModelError
 from lossproj.rates import assemble
 from lossproj.rates.bundle import A_OUT, RateBundle
 from lossproj.regions import NATIONAL, PROVINCE_NAMES
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
@@ -375,10 +378,74 @@ def _as_configs(items: Sequence) -> list:
 def calibrate(config):
     """Fit the parity levels for ``config``; returns ``(report DataFrame, figure)``.
 
-    The fitted levels are not written anywhere: ``scripts/calibrate_parity.py`` writes them
-    to the packaged ``data/parity_calibration.csv``.
+    The fitted levels are not written anywhere: ``lossproj data build --calibrate`` writes
+    them to the packaged ``data/parity_calibration.csv``.
     """
     from lossproj import calibration
 
     result = calibration.calibrate(config)
     return result.report, calibration.plot_fit(result.report)
+
+
+def build_data(raw_dir: Path, out_dir: Path, *, calibrate: bool = False,
+               config: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Build the packaged tables from the raw sources, with README, checksums and checks.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        Folder of raw source tables (:data:`lossproj.sources.raw.RAW_FILES`).
+    out_dir : Path
+        Folder to write into (created if missing).
+    calibrate : bool
+        Also re-fit ``parity_calibration.csv`` (minutes). The fit reads the packaged
+        tables, so ``out_dir`` must be the packaged data folder. Without it, a
+        ``parity_calibration.csv`` already in ``out_dir`` is kept (and logged as kept).
+    config : Path, optional
+        Scenario file whose targets the calibration fits; the packaged baseline by default.
+
+    Returns
+    -------
+    written : list of Path
+        The tables in ``out_dir`` listed in its ``checksums.json`` and ``README.md``.
+    problems : list of str
+        What :func:`lossproj.data.check_all` finds wrong with them (empty when all pass).
+
+    Raises
+    ------
+    DataError
+        If a raw table is missing or inconsistent.
+    ValueError
+        If ``calibrate`` is asked for a folder other than the packaged data folder.
+    """
+    from lossproj import calibration, sources
+    from lossproj.config import load_config, packaged_config
+    from lossproj.paths import packaged_data_dir
+    from lossproj.plot_data import FIGURES
+    from lossproj.sources.manifest import write_manifest
+
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    packaged = out_dir.resolve() == packaged_data_dir().resolve()
+    if calibrate and not packaged:
+        raise ValueError(
+            f"the parity calibration reads the packaged tables: --calibrate needs --out "
+            f"{packaged_data_dir()} (got {out_dir})"
+        )
+    written = sources.write_tables(raw_dir, out_dir)
+    notes = sources.notes() | calibration.TABLE_NOTES
+    fitted = out_dir / scenarios.CALIBRATION_TABLE
+    if calibrate:
+        path, _ = calibration.write_table(load_config(config or packaged_config("baseline")),
+                                          out_dir)
+        written.append(path)
+    elif fitted.is_file():
+        logger.warning("kept %s from an earlier fit; re-fit it with --calibrate when source tables "
+                    "changed", fitted)
+        written.append(fitted)
+    else:
+        logger.warning("%s not written: it is fitted by --calibrate on the packaged data folder",
+                    scenarios.CALIBRATION_TABLE)
+    write_manifest(out_dir, written, notes, FIGURES)
+    data.clear_cache()
+    present = [p.name for p in written if p.name in data.SCHEMAS]
+    return written, data.check_all(out_dir, tables=present)

@@ -25,12 +25,15 @@ rows carry the national gap between the census means and WPP's fertility history
 from __future__ import annotations
 
 import dataclasses
+import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
 from lossproj import data, regions, scenarios
+from lossproj.config import PROVINCE_RULES
 from lossproj.engines import expected_kernels as k
 from lossproj.engines.expected import run_region_cohorts
 from lossproj.engines.population import project_population
@@ -40,6 +43,9 @@ from lossproj.rates.bundle import FERT_MAX, FERT_MIN, RateBundle
 #: Revision of the state process that the packaged fit was made with; raise it with every change
 #: of the engine that moves the fit (the fingerprint test then fails until the fit is redone).
 MODEL_REVISION = 2  # 2: replacement after loss as its own process
+
+logger = logging.getLogger(__name__)
+
 TRANSITIONS = ("second", "third", "fourth_plus")
 #: Era shares fitted with the levels (scenarios.SHARES): women who stop after the first child,
 #: sterile women.
@@ -602,3 +608,89 @@ def plot_replacement(probabilities: pd.DataFrame, region: str | None = None):
     np.atleast_1d(axes)[0].legend(title="year of the loss")
     fig.tight_layout()
     return fig
+
+
+#: Provenance note of the fitted table, for ``data/README.md``.
+TABLE_NOTES: dict[str, str] = {
+    scenarios.CALIBRATION_TABLE: (
+        "**Source:** computed by lossproj itself (`lossproj.calibration.calibrate`, run by "
+        "`lossproj data build --calibrate` on the baseline config) from the tables above. **Units:** "
+        "`value` is a level of the birth hazard relative to the first-birth level of the same "
+        "year and age (kind `era`, parameters `second`, `third`, `fourth_plus`), a share (kind "
+        "`era`: `stop_after_first`, of first births after which the mother stops while the "
+        "child lives; `sterile`, of the women reaching 15 in the era), or a provincial multiplier of the second-birth level "
+        "(`second_multiplier`) and of the third-and-higher levels (`third_multiplier`) of every "
+        "era from 1980 on (kind `province`), fitted once for each provincial fertility rule "
+        "(column `province_rule`, `all` for the era rows; a scenario uses the multipliers of its "
+        "own `fertility.province_rule`). **Method:** least squares through the expected-value engine's own "
+        "state process, child mortality and replacement after loss on, residuals in units of "
+        "their declared tolerance, soft-L1 loss (see the module docstring): national era "
+        "levels and shares to the Duan & Chen (2022) cohort parity shares "
+        "(cohorts 1935+), the 2010/2020 census birth-order shares and the 2010 census "
+        "order-specific fertility by age; provincial multipliers to each province's census "
+        "birth-order shares of 2010 and 2020. Era levels are bounded to 0.05..5, stop shares to "
+        "0..0.9, sterile shares to 0..0.1, provincial multipliers to 0.1..10. `lossproj calibrate` prints the fit against declared tolerances. The three-child era (2021+) has no "
+        "target yet: its levels are the config's starting values. Rows of kind `fingerprint` record "
+        "national model values under the fitted levels and the model revision they were fitted "
+        "with (`lossproj.calibration.fingerprint`); a test fails when the engine no longer gives "
+        "them, i.e. when the packaged fit is stale."
+    )
+}
+
+
+def fit_table(config) -> tuple[pd.DataFrame, CalibrationResult]:
+    """Fit the era levels once and the provincial multipliers for every provincial rule.
+
+    Parameters
+    ----------
+    config : Config
+        The scenario whose targets and starting values are fitted (the baseline).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The rows of ``parity_calibration.csv``: the era levels of ``config``, the
+        provincial multipliers of every rule of ``config.PROVINCE_RULES``, all on the same
+        era levels, and the fingerprint of the engine they were fitted with
+        (:func:`fingerprint_table`).
+    result : CalibrationResult
+        The fit of ``config`` itself (its report holds the residuals).
+    """
+    result = calibrate(config)
+    tables = [result.to_table()]
+    for rule in PROVINCE_RULES:
+        if rule != config.fertility.province_rule:
+            other = dataclasses.replace(
+                config, fertility=dataclasses.replace(config.fertility, province_rule=rule)
+            )
+            fit = calibrate(other, eras=result.eras)
+            tables.append(fit.to_table().query("kind == 'province'"))
+            logger.info("fit, provincial rule %s:\n%s", rule,
+                        summarize_fit(fit.report).to_string(index=False))
+    tables.append(fingerprint_table(config, result.eras))
+    logger.info("fit:\n%s", summarize_fit(result.report).to_string(index=False))
+    return pd.concat(tables, ignore_index=True), result
+
+
+def write_table(config, out_dir: Path) -> tuple[Path, CalibrationResult]:
+    """Fit with :func:`fit_table` and write ``out_dir/parity_calibration.csv`` atomically.
+
+    The fit reads the packaged tables (:mod:`lossproj.data`), so ``out_dir`` is normally the
+    packaged data folder that ``lossproj data build`` has just written. Takes minutes.
+
+    Returns
+    -------
+    path : Path
+        The table written (floats to 8 significant digits).
+    result : CalibrationResult
+        The fit of ``config`` itself.
+    """
+    data.clear_cache()
+    table, result = fit_table(config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / scenarios.CALIBRATION_TABLE
+    tmp = path.with_suffix(".csv.tmp")
+    table.to_csv(tmp, index=False, float_format="%.8g")
+    tmp.replace(path)
+    logger.info("wrote %s (%d rows)", path, len(table))
+    return path, result

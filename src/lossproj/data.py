@@ -495,7 +495,7 @@ OPTIONAL_SCHEMAS: dict[str, TableSchema] = {
         ("kind", "name", "parameter", "province_rule"),
         None,
         "fitted parity-progression levels and shares",
-        "lossproj parity calibration (scripts/calibrate_parity.py); see data/README.md",
+        "lossproj parity calibration (lossproj data build --calibrate); see data/README.md",
     ),
 }
 SCHEMAS.update(OPTIONAL_SCHEMAS)
@@ -1158,7 +1158,7 @@ def check_all(data_dir: Path | None = None, tables: Iterable[str] | None = None)
         if recorded and name in recorded and recorded[name] != sha256_file(path):
             problems.append(
                 f"{name}: sha256 {sha256_file(path)[:12]}… differs from {CHECKSUM_FILE} "
-                f"({recorded[name][:12]}…); the table changed after scripts/prepare_data.py wrote it"
+                f"({recorded[name][:12]}…); the table changed after `lossproj data build` wrote it"
             )
     return problems
 
@@ -1212,7 +1212,7 @@ def _verify(data_dir: Path | str | None) -> None:
                 elif sha256_file(path) != digest:
                     problems.append(
                         f"{name}: sha256 {sha256_file(path)[:12]}… differs from {CHECKSUM_FILE} "
-                        f"({digest[:12]}…): the table was changed after scripts/prepare_data.py "
+                        f"({digest[:12]}…): the table was changed after `lossproj data build` "
                         "wrote it")
             if not problems:
                 census = load_table("population_census.csv", d)

@@ -40,3 +40,7 @@ class OutputError(LossprojError, OSError):
 
 class LossprojWarning(UserWarning):
     """Base class of lossproj's own warnings (the test suite turns these into errors)."""
+
+
+class CompilationCacheWarning(LossprojWarning):
+    """Compiled kernels cannot be cached on disk: they are compiled again in every process."""

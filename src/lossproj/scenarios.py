@@ -21,7 +21,7 @@ TRANSITIONS = ("first", "second", "third", "fourth_plus")
 SHARES = ("stop_after_first", "sterile")
 #: First year of the eras whose levels carry provincial multipliers (one-child policy on).
 PROVINCIAL_RULES_FROM = 1980
-#: Packaged table of fitted parity levels (written by scripts/calibrate_parity.py).
+#: Packaged table of fitted parity levels (fitted by `lossproj data build --calibrate`).
 CALIBRATION_TABLE = "parity_calibration.csv"
 #: An era value or ``parity.province_one_child_multiplier`` taken from that table.
 CALIBRATED = "calibrated"
@@ -112,8 +112,8 @@ def _calibration_table():
     if not (directory / CALIBRATION_TABLE).exists():
         raise DataError(
             f"{CALIBRATION_TABLE} is missing from {directory}; the scenario asks for "
-            '"calibrated" parity levels. Restore the table (scripts/calibrate_parity.py writes '
-            'it) or state numbers instead of "calibrated" in parity.eras and '
+            '"calibrated" parity levels. Restore the table (`lossproj data build --calibrate` '
+            'writes it) or state numbers instead of "calibrated" in parity.eras and '
             "parity.province_one_child_multiplier (docs/configuration.md)"
         )
     return data.load_table(CALIBRATION_TABLE)
@@ -149,7 +149,7 @@ def calibrated_levels(province_rule: str) -> tuple[dict, dict]:
     if rules and not provinces:
         raise DataError(
             f"{CALIBRATION_TABLE}: no provincial multipliers fitted for fertility.province_rule "
-            f"{province_rule!r}; the table has {', '.join(rules)} (scripts/calibrate_parity.py fits them)"
+            f"{province_rule!r}; the table has {', '.join(rules)} (`lossproj data build --calibrate` fits them)"
         )
     return eras, provinces
 

@@ -15,7 +15,9 @@ validating wrappers live in :mod:`lossproj.engines.expected`. The process is spe
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from lossproj.engines.jit import njit
 
 P0, N1, D1, P2, P3 = 0, 1, 2, 3, 4
 N_STATES = 5
@@ -27,7 +29,7 @@ NEWTON_STEPS = 60
 NEWTON_RTOL = 1e-13
 
 
-@njit(cache=True)
+@njit
 def _births(lam, weights, levels, n):
     """Expected births and derivative for intensity ``lam``: Σ w (1 − e^{−lam h})."""
     f = 0.0
@@ -41,7 +43,7 @@ def _births(lam, weights, levels, n):
     return f, df
 
 
-@njit(cache=True)
+@njit
 def solve_intensity(target, weights, levels, n, lam_max):
     """Intensity ``lam`` with Σ_i weights[i]·(1 − exp(−lam·levels[i])) = target.
 
@@ -82,7 +84,7 @@ def solve_intensity(target, weights, levels, n, lam_max):
     return lam, short
 
 
-@njit(cache=True)
+@njit
 def cohort_process(
     c,
     first_cohort,
@@ -392,7 +394,7 @@ def cohort_process(
         new_d1[:] = entered
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True)
 def run_cohorts(
     first_cohort,
     first_year,
@@ -442,7 +444,7 @@ def run_cohorts(
         )
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True)
 def husbands_by_age(
     shares,
     unions,
@@ -492,7 +494,7 @@ def husbands_by_age(
                     out[v, t, x] += w * shares[ci, a_w, v]
 
 
-@njit(cache=True)
+@njit
 def only_children_by_age(n1j, women, first_cohort, first_year, fert_min, out):
     """Living only children of living mothers by the child's own age.
 

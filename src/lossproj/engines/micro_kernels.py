@@ -68,6 +68,7 @@ import numba
 import numpy as np
 
 from lossproj.conventions import LOSS_AGE_EDGES, SINCE_LOSS_EDGES
+from lossproj.engines.jit import njit
 from lossproj.engines.rng import DRAW_LIMIT, frailty_power, uniform
 
 # women's quantities (acc_w axis 1)
@@ -136,7 +137,7 @@ _BIG = 1 << 30
 GUIDE_SIZE = 128
 
 
-@numba.njit
+@njit
 def build_guide(table, guide):
     """``guide[row, m]`` = first j with ``table[row, j] <= (m + 1) / GUIDE_SIZE``.
 
@@ -153,7 +154,7 @@ def build_guide(table, guide):
             guide[row, m] = j
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def first_at_or_below(table, row, x, lo, hi):
     """First j in [lo, hi] with ``table[row, j] <= x`` (rows nonincreasing), else hi + 1."""
     a = lo
@@ -167,7 +168,7 @@ def first_at_or_below(table, row, x, lo, hi):
     return a
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def first_at_or_below_guided(table, guide, row, x, hi):
     """``first_at_or_below(table, row, x, 0, hi)`` started from the guide table."""
     j = guide[row, int(x * GUIDE_SIZE)]
@@ -176,7 +177,7 @@ def first_at_or_below_guided(table, guide, row, x, hi):
     return min(j, hi + 1)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _add_w(acc_w, w, q, ci, lo, hi, t0, t1, v):
     if lo < t0:
         lo = t0
@@ -187,7 +188,7 @@ def _add_w(acc_w, w, q, ci, lo, hi, t0, t1, v):
         acc_w[w, q, ci, hi - t0] -= v
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _add_m(acc_m, w, q, ci, gi, lo, hi, t0, t1):
     if lo < t0:
         lo = t0
@@ -198,14 +199,14 @@ def _add_m(acc_m, w, q, ci, gi, lo, hi, t0, t1):
         acc_m[w, q, ci, gi, hi - t0] -= 1
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _couple(acc_w, acc_m, w, qw, qm, ci, gi, lo, hi, c, tdw, tu, tdh, t0, t1):
     """Add a couple-state interval [lo, hi) to the wife (while alive) and husband (while alive)."""
     _add_w(acc_w, w, qw, ci, max(lo, c), min(hi, tdw), t0, t1, 1)
     _add_m(acc_m, w, qm, ci, gi, max(lo, tu), min(hi, tdh), t0, t1)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _group(x, edges):
     """Index of the group of ``x`` among groups split at ``edges`` (increasing)."""
     g = 0
@@ -214,7 +215,7 @@ def _group(x, edges):
     return g
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _add_loss_groups(acc_w, w, q_g, q_s, ci, lo, hi, loss, d_loss, c, tdw, t0, t1):
     """Add a no-surviving-child interval [lo, hi) of a living woman by the child's age at death
     ``d_loss`` (rows ``q_g + group``) and by whole years since ``loss`` (rows ``q_s + group``)."""
@@ -229,7 +230,7 @@ def _add_loss_groups(acc_w, w, q_g, q_s, ci, lo, hi, loss, d_loss, c, tdw, t0, t
     _add_w(acc_w, w, q_s + len(SINCE_LOSS_EDGES), ci, start, hi, t0, t1, 1)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def simulate_woman(
     ci, i, w, key, dims, lw, lw_hi, lh, lh_hi, lc, lc_hi, gap_cdf,
     hk, hc, dur1, replace_share, wait_cdf, p_boy, gw, gh, gc, h_alive_max,
@@ -427,7 +428,7 @@ def simulate_woman(
     _couple(acc_w, acc_m, w, W_LOST, M_LOST, ci, gi, e_min, _BIG, c, tdw, tu, tdh, t0, t1)
 
 
-@numba.njit(parallel=True)
+@njit(parallel=True)
 def run_blocks(
     blocks, blk_lo, blk_hi, key, first_cohort, t0, t1, year0, union_age, fert_lo, fert_hi,
     lw, lw_hi, lh, lh_hi, lc, lc_hi, child_b0, gap_cdf,
@@ -456,7 +457,7 @@ def run_blocks(
                 )  # fmt: skip
 
 
-@numba.njit(parallel=True)
+@njit(parallel=True)
 def reduce_workers(acc, out):
     """``out[j, :] = cumsum(sum_w acc[w, j, :])[:-1]``: counts from per-worker differences.
 
@@ -471,7 +472,7 @@ def reduce_workers(acc, out):
             out[j, t] = run
 
 
-@numba.njit
+@njit
 def tabulate_counts(x, n, weight, age0, factor, out_sum, out_var):
     """Weighted sums and within-cohort binomial variances by (quantity, year, age).
 
@@ -511,7 +512,7 @@ def tabulate_counts(x, n, weight, age0, factor, out_sum, out_var):
                 out_var[v, t, ac] += wt * wt * cnt * (1.0 - cnt * inv_n)
 
 
-@numba.njit
+@njit
 def ratio_variance(s, q, p, n, weight, age0, factor, ratio, out_var):
     """Linearised variance of a per-person mean ``R = S / P`` by (year, age).
 
@@ -539,7 +540,7 @@ def ratio_variance(s, q, p, n, weight, age0, factor, ratio, out_var):
             out_var[t, ac] += wt * wt * max(v, 0.0)
 
 
-@numba.njit
+@njit
 def loss_age_moments(x, n, weight, age0, factor, out):
     """Moments for the mean age at loss by year: ``out[t] = (sum wX, sum wXa, V0, V1, V2)``.
 

@@ -33,8 +33,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numba
 import numpy as np
+
+from lossproj.engines.jit import njit
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -54,7 +55,7 @@ WOMAN_LIMIT = 1 << 36
 DRAW_LIMIT = 1 << 8
 
 
-@numba.njit(inline="always", cache=False)
+@njit(inline="always")
 def mix64(z):
     """SplitMix64 output function (a bijection of uint64)."""
     z = (z ^ (z >> _S30)) * _M1
@@ -62,7 +63,7 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def counter(cohort, woman, draw):
     """Pack (cohort year, woman index within cohort, draw number) into one uint64 counter."""
     return (
@@ -70,7 +71,7 @@ def counter(cohort, woman, draw):
     )
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def uniform(key, cohort, woman, draw):
     """Uniform on [0, 1) for one draw of one woman in stream ``key``.
 
@@ -177,7 +178,7 @@ _D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.7544
 _P_LOW = 0.02425
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def normal_quantile(p):
     """Standard normal quantile of ``p`` in (0, 1) (Acklam's approximation)."""
     if p < _P_LOW:
@@ -197,7 +198,7 @@ def normal_quantile(p):
     )
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def frailty_power(v, sd):
     """``1 / Z`` for a lognormal frailty ``Z = exp(sd·Φ⁻¹(v) − sd²/2)`` (mean 1).
 

@@ -1,21 +1,18 @@
-"""scripts/prep_rates.py on the small raw extracts in tests/fixtures/raw_small/."""
+"""The population, mortality and fertility readers of lossproj.sources on the small raw
+extracts in tests/fixtures/raw_small/."""
 
 import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from raw_fixtures import raw_dir
 
+from lossproj import sources
 from lossproj.errors import DataError
 from lossproj.rates.lifetable import life_expectancy
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW_SMALL = raw_dir("raw_small")
-sys.path.insert(0, str(ROOT / "scripts"))
-import prep_rates  # noqa: E402
 
 COLUMNS = {
     "population_census.csv": ["census_year", "region", "sex", "age", "population"],
@@ -33,18 +30,17 @@ COLUMNS = {
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory):
     out = tmp_path_factory.mktemp("rates")
-    written = prep_rates.write_rate_tables(RAW_SMALL, out)
+    written = sources.write_tables(RAW_SMALL, out, names=list(COLUMNS))
     return written, {p.name: pd.read_csv(p) for p in written}
 
 
 def test_writes_every_table_with_contract_columns(tables):
     written, t = tables
-    assert [p.name for p in written] == list(prep_rates.TABLE_NOTES)
     assert set(t) == set(COLUMNS)
     for name, cols in COLUMNS.items():
         assert t[name].columns.tolist() == cols, name
         assert len(t[name]) > 0
-    assert all(len(note) > 200 for note in prep_rates.TABLE_NOTES.values())
+    assert all(len(sources.TABLES[name].note) > 200 for name in COLUMNS)
 
 
 def test_population_keeps_census_groups(tables):
@@ -118,4 +114,4 @@ def test_missing_raw_table_is_named(tmp_path):
     shutil.copytree(RAW_SMALL, raw)
     (raw / "wpp2024_srb_annual.csv").unlink()
     with pytest.raises(DataError, match="raw table 'wpp2024_srb_annual.csv' not found"):
-        prep_rates.write_rate_tables(raw, tmp_path / "out")
+        sources.write_tables(raw, tmp_path / "out", names=list(COLUMNS))
