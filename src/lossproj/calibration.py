@@ -588,23 +588,32 @@ def replacement_diagnostics(config, bundle: RateBundle) -> tuple[pd.DataFrame, p
 
 
 def plot_replacement(probabilities: pd.DataFrame, region: str | None = None):
-    """Figure: probability of another birth within 5 and 10 years by age at the loss."""
+    """Figure: probability of another birth within 5 and 10 years by age at the loss.
+
+    Lines: the probability if she lives (the mean over the regions shown); band: the lowest
+    and highest over those regions with her own survival. ``region`` restricts to one region.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    region = region or str(probabilities["region"].iloc[0])
-    sel = probabilities[probabilities["region"] == region]
+    sel = probabilities if region is None else probabilities[probabilities["region"] == region]
+    where = region or (sel["region"].iloc[0] if sel["region"].nunique() == 1
+                       else f"{sel['region'].nunique()} regions")
     fig, axes = plt.subplots(1, len(DIAGNOSTIC_HORIZONS), figsize=(10, 4), sharey=True)
     for ax, n in zip(np.atleast_1d(axes), DIAGNOSTIC_HORIZONS, strict=True):
         for period, grp in sel[sel["within_years"] == n].groupby("period"):
-            ax.plot(grp["loss_age"], grp["probability"], marker="o", label=str(period))
-        ax.set_title(f"{region}: another birth within {n} years")
+            by_age = grp.groupby("loss_age")
+            line, = ax.plot(by_age["probability"].mean().index, by_age["probability"].mean(),
+                            marker="o", label=str(period))
+            ax.fill_between(by_age["probability_alive"].min().index, by_age["probability_alive"].min(),
+                            by_age["probability_alive"].max(), color=line.get_color(), alpha=0.15)
+        ax.set_title(f"{where}: another birth within {n} years")
         ax.set_xlabel("mother's age at the loss of her only child [years]")
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
-    np.atleast_1d(axes)[0].set_ylabel("probability (if she lives)")
+    np.atleast_1d(axes)[0].set_ylabel("probability (line: if she lives; band: with her survival)")
     np.atleast_1d(axes)[0].legend(title="year of the loss")
     fig.tight_layout()
     return fig
