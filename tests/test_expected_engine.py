@@ -10,8 +10,8 @@ from synthetic import synthetic_bundle, synthetic_parity
 
 from lossproj.engines import expected_kernels as k
 from lossproj.engines.expected import _only_children, project_expected, run_region_cohorts
-from lossproj.engines.population import project_population, step_mortality
 from lossproj.rates.bundle import A_MAX, ParityModel
+from lossproj.rates.population import project_population, step_mortality
 
 
 def _first_births_only(h: float, m: float, first_year=1900, last_year=2010):
