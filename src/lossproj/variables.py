@@ -122,7 +122,7 @@ REGISTRY: tuple[Variable, ...] = (
        "live births in the step starting in the year", engines=_MICRO),
     _v("rebirths", BY_AGE, "births per year", "replacement births",
        "births to women whose only child had died (strict shidu mothers), in the step starting "
-       "in the year", engines=_MICRO),
+       "in the year, by the mother's age at its start"),
     # mothers by their age and a group of the loss
     _v("shidu_mothers_strict_by_child_age_at_death", (*BY_AGE, "child_age_at_death"), "persons",
        "strict shidu mothers by the only child's age at death",

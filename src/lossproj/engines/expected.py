@@ -409,6 +409,8 @@ def project_expected(
         families["new_shidu_families"][r] = _pool_open_age(new_fam_g.sum(axis=0))
         families["new_shidu_families_child_5plus"][r] = _pool_open_age(new_fam_g[1:].sum(axis=0))
         families["new_shidu_families_child_10plus"][r] = _pool_open_age(new_fam_g[2:].sum(axis=0))
+        # replacement births in the step t -> t+1, by the mother's age at t
+        families["rebirths"][r] = _pool_open_age(p_f * _diag(coh.rebirth, first_cohort, years))
         for name, arr in (("shidu_mothers_strict_by_child_age_at_death", coh.d1g),
                           ("shidu_mothers_strict_by_years_since_loss", coh.d1s)):
             grouped[name][r] = np.moveaxis(
