@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from lossproj.regions import CODE_BY_NAME, NATIONAL, ZH_BY_NAME
+from lossproj.variables import BY_AGE, BY_SEX_AGE, VARIABLES
 
 SEXES = ("female", "male")
 AGES = np.arange(101)
@@ -30,15 +31,13 @@ UNSEXED = ("one_child_families", "shidu_families", "new_shidu_families", "new_sh
 
 
 def _attrs(name: str) -> dict:
-    units = {"allowance_cost": "RMB per year"}.get(name, "persons")
-    if name.startswith("mean_"):
-        units = "children per woman"
-    return {
-        "units": units,
-        "long_name": name.replace("_", " "),
-        "definition": f"synthetic test values for {name}",
-        "source": "tests/conftest.py (synthetic)",
-    }
+    """The registry's attributes, with a synthetic source."""
+    return VARIABLES[name].attrs | {"source": "tests/conftest.py (synthetic)"}
+
+
+# the synthetic variables are registered with the dims given them here
+assert all(VARIABLES[n].dims == BY_SEX_AGE for n in SEXED), "SEXED: registry dims differ"
+assert all(VARIABLES[n].dims == BY_AGE for n in UNSEXED), "UNSEXED: registry dims differ"
 
 
 def make_projection(scenarios=("baseline",), years=range(1990, 2051),

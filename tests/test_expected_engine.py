@@ -10,8 +10,8 @@ from synthetic import synthetic_bundle, synthetic_parity
 
 from lossproj.engines import expected_kernels as k
 from lossproj.engines.expected import _only_children, project_expected, run_region_cohorts
-from lossproj.engines.population import project_population, step_mortality
-from lossproj.rates.bundle import A_MAX, ParityModel
+from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel
+from lossproj.rates.population import project_population, step_mortality
 
 
 def _first_births_only(h: float, m: float, first_year=1900, last_year=2010):
@@ -130,6 +130,17 @@ def test_new_shidu_families_by_child_age(baseline_result):
     fathers = res.parents["new_shidu_parents"][:, :, 1].sum(-1)
     assert np.all(total.sum(-1) >= mothers - 1e-6)
     assert np.all(total.sum(-1) <= mothers + fathers + 1e-6)
+
+
+def test_replacement_births_by_the_mothers_age(baseline_result):
+    """``rebirths`` in the step t -> t+1 by the mother's age at t add up to the engine's total of
+    replacement births in that step; only women of fertile age bear them."""
+    _, _, res = baseline_result
+    by_age = res.families["rebirths"]  # [R, T, A]
+    np.testing.assert_allclose(by_age[:, :-1].sum(axis=-1), res.rebirths[:, 1:], rtol=1e-12)
+    assert by_age.sum() > 0 and by_age.min() >= 0.0
+    ages = np.arange(by_age.shape[-1])
+    assert by_age[..., (ages < FERT_MIN - 1) | (ages > FERT_MAX)].sum() == 0.0
 
 
 def test_only_children_by_the_childs_age_by_hand():

@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 from test_micro_kernels import toy_inputs
 
+from lossproj import variables
 from lossproj.engines import micro_kernels as mk
 from lossproj.engines.micro import (
     MicroInputs,
@@ -191,14 +192,12 @@ def test_simulate_shapes_dataset_and_standard_errors(toy):
     assert res.values["one_child_families"].shape == (1, 2, n_y, 101)
     assert np.all(np.isnan(res.values["population"][..., 1, :]))
     ds = to_dataset(res, ["North", "South"])
-    for name in ("population", "one_child_parents", "one_child_families",
-                 "shidu_parents_strict", "shidu_parents_wide", "new_shidu_parents",
-                 "shidu_families", "eligible_shidu_parents", "mean_children_ever_born",
-                 "mean_children_surviving", "mean_children_dead", "rebirths",
-                 "mean_age_at_loss", "shidu_parents_strict_se"):  # fmt: skip
-        assert name in ds, name
-    assert ds["shidu_parents_strict"].dims == ("year", "region", "sex", "age")
-    assert ds["one_child_families"].dims == ("year", "region", "age")
+    # exactly the registry's variables of this engine, with its dims, each with a standard error
+    engine_names = variables.names("micro", origin="engine")
+    assert set(ds.data_vars) == set(engine_names) | {f"{n}_se" for n in engine_names}
+    for name in engine_names:
+        assert ds[name].dims == variables.VARIABLES[name].dims, name
+        assert ds[name].attrs["units"] == variables.VARIABLES[name].units, name
     # eligibility by the mother's age: no mother under 49; fathers younger than their wives may be
     assert float(ds["eligible_shidu_parents"].sel(sex="female", age=slice(0, 48)).sum()) == 0
     assert float(ds["eligible_shidu_parents"].sel(sex="male", age=slice(0, 48)).sum()) > 0

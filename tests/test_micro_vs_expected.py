@@ -79,7 +79,7 @@ def test_parent_counts_agree_within_monte_carlo_error(both_engines, name):
 
 @pytest.mark.parametrize("name", [
     "one_child_families", "shidu_families", "new_shidu_families", "new_shidu_families_child_5plus",
-    "new_shidu_families_child_10plus",
+    "new_shidu_families_child_10plus", "rebirths",
 ])
 def test_family_counts_agree_within_monte_carlo_error(both_engines, name):
     exp_res, ds = both_engines[:2]

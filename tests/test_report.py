@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lossproj.report import planner_table, report_html, report_years, write_report
+from lossproj.variables import VARIABLES
 
 #: Command-line switches of a quiet, offline, throw-away headless Chromium.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,7 +40,8 @@ def test_planner_table_matches_the_projection(projection):
                                                                 2045, 2050]
     one = projection["shidu_parents_strict"].sel(scenario="baseline", region="Guangdong",
                                                  year=2030)
-    row = [k for k in table.index if k[0].endswith("shidu parents strict, 70+")][0]
+    label = VARIABLES["shidu_parents_strict"].long_name + ", 70+"
+    row = [k for k in table.index if k[0].endswith(label)][0]
     assert table.loc[row, 2030] == round(float(one.sel(age=slice(70, None)).sum()))
     budget = [k for k in table.index if "allowance cost" in k[0]][0]
     assert budget[1].startswith("RMB 10,000")

@@ -124,7 +124,7 @@ def test_sweden_stable_population_children_rise_then_fall():
 
 
 def test_net_migration_enters_the_projection(baseline):
-    from lossproj.engines.population import project_population
+    from lossproj.rates.population import project_population
 
     bundle = api.scenario_bundle(_with(baseline, "run", regions=("Beijing", "Hainan")))
     with_mig = project_population(bundle, include_migration=True).population

@@ -20,6 +20,7 @@ from lossproj.errors import ConfigError, DataError, LossprojWarning, ModelError
 from lossproj.rates import assemble
 from lossproj.rates.bundle import A_OUT, RateBundle
 from lossproj.regions import NATIONAL, PROVINCE_NAMES
+from lossproj.variables import VARIABLES
 
 logger = logging.getLogger(__name__)
 
@@ -152,12 +153,12 @@ def add_policy_variables(ds: xr.Dataset, config, source: str) -> xr.Dataset:
     prev, note = _care_prevalence(config, ds)
     care = aggregate.add_care_dependence(ds.sel(region=provinces), prev, config.care.annual_trend)
     ds["care_dependent_shidu_parents"] = _with_national(care["care_dependent_shidu_parents"], ds)
-    ds["care_dependent_shidu_parents"].attrs = aggregate.VARIABLES["care_dependent_shidu_parents"] | {
+    ds["care_dependent_shidu_parents"].attrs = VARIABLES["care_dependent_shidu_parents"].attrs | {
         "source": f"{source}; {note}"}
     rule = planner.BEIJING_PRIORITY_CARE
     ds["priority_care_shidu_parents"] = planner.priority_care_parents(
         ds["shidu_parents_strict"], ds["care_dependent_shidu_parents"], rule)
-    ds["priority_care_shidu_parents"].attrs = aggregate.VARIABLES["priority_care_shidu_parents"] | {
+    ds["priority_care_shidu_parents"].attrs = VARIABLES["priority_care_shidu_parents"].attrs | {
         "source": f"{source}; rule: {rule.source}"}
     years = ds["year"].values
     guangzhou = planner.guangzhou_rules(config.allowance.guangzhou, int(years.min()),
@@ -167,7 +168,7 @@ def add_policy_variables(ds: xr.Dataset, config, source: str) -> xr.Dataset:
         local = local + planner.read_allowance_rules(config.allowance.local_table)
     ds = aggregate.add_allowance_cost(ds, _monthly_allowance(config, ds, guangzhou))
     ds["allowance_cost"] = _with_national(ds["allowance_cost"].sel(region=provinces), ds)
-    ds["allowance_cost"].attrs = aggregate.VARIABLES["allowance_cost"] | {
+    ds["allowance_cost"].attrs = VARIABLES["allowance_cost"].attrs | {
         "source": source + f"; schedule: {config.allowance.schedule}",
         "note": "urban/rural residence of parents is not modelled: the national schedule's urban "
         "and rural amounts are averaged where they differ",
@@ -175,7 +176,7 @@ def add_policy_variables(ds: xr.Dataset, config, source: str) -> xr.Dataset:
     if set(planner.rule_regions(local)) & set(provinces):
         ds["allowance_cost_local"] = planner.local_allowance_cost(ds["eligible_shidu_parents"], local)
         named = ", ".join(planner.rule_regions(local))
-        ds["allowance_cost_local"].attrs = aggregate.VARIABLES["allowance_cost_local"] | {
+        ds["allowance_cost_local"].attrs = VARIABLES["allowance_cost_local"].attrs | {
             "source": f"{source}; rules: " + "; ".join(sorted({r.source for r in local})),
             "regions": named,
         }

@@ -33,12 +33,11 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from lossproj import data, regions, scenarios
-from lossproj.config import PROVINCE_RULES
-from lossproj.engines import expected_kernels as k
+from lossproj.conventions import PROVINCE_RULES, State
 from lossproj.engines.expected import run_region_cohorts
-from lossproj.engines.population import project_population
 from lossproj.rates import assemble
 from lossproj.rates.bundle import FERT_MAX, FERT_MIN, RateBundle
+from lossproj.rates.population import project_population
 
 #: Revision of the state process that the packaged fit was made with; raise it with every change
 #: of the engine that moves the fit (the fingerprint test then fails until the fit is redone).
@@ -133,8 +132,8 @@ class CalibrationResult:
 def _births_by_order(out, n_cohorts: int) -> np.ndarray:
     """Births by order (1, 2, 3+) in the step starting at age ``a``, per woman: [C, A, 3]."""
     q = out.q
-    first = q[:, :-1, k.P0] - q[:, 1:, k.P0]
-    two_plus = q[:, :, k.P2] + q[:, :, k.P3]
+    first = q[:, :-1, State.P0] - q[:, 1:, State.P0]
+    two_plus = q[:, :, State.P2] + q[:, :, State.P3]
     second = two_plus[:, 1:] - two_plus[:, :-1]
     total = out.ceb[:, 1:] - out.ceb[:, :-1]
     third = total - first - second
@@ -189,10 +188,10 @@ def _cohort_targets(model: _Model, out, table: pd.DataFrame):
             continue
         q = out.q[ci, COMPLETED_AGE]
         fitted = {
-            "share_childless": q[k.P0],
-            "share_one": q[k.N1] + q[k.D1],
-            "share_two_plus": q[k.P2] + q[k.P3],
-            "ccfr3plus": out.ceb[ci, COMPLETED_AGE] - (1 - q[k.P0]) - (q[k.P2] + q[k.P3]),
+            "share_childless": q[State.P0],
+            "share_one": q[State.N1] + q[State.D1],
+            "share_two_plus": q[State.P2] + q[State.P3],
+            "ccfr3plus": out.ceb[ci, COMPLETED_AGE] - (1 - q[State.P0]) - (q[State.P2] + q[State.P3]),
         }
         for key, val in fitted.items():
             obs = getattr(r, key)
@@ -506,8 +505,8 @@ def fingerprint(config, levels: dict) -> dict[str, float]:
             values[f"order_share_{year}_{order}"] = float(share)
     for cohort in FINGERPRINT_COHORTS:
         q = out.q[cohort - model.first_cohort, COMPLETED_AGE]
-        values[f"cohort_{cohort}_share_one"] = float(q[k.N1] + q[k.D1])
-        values[f"cohort_{cohort}_share_strict_shidu"] = float(q[k.D1])
+        values[f"cohort_{cohort}_share_one"] = float(q[State.N1] + q[State.D1])
+        values[f"cohort_{cohort}_share_strict_shidu"] = float(q[State.D1])
     return values
 
 
@@ -553,7 +552,7 @@ def replacement_diagnostics(config, bundle: RateBundle) -> tuple[pd.DataFrame, p
         young bereaved mother spends in the state (stock over inflow, a steady-state reading)
     """
     from lossproj.engines.expected import project_expected
-    from lossproj.engines.population import step_mortality
+    from lossproj.rates.population import step_mortality
     from lossproj.rates.replacement import replacement_probability
 
     parity = scenarios.parity_model(bundle, config)

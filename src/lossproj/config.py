@@ -21,35 +21,33 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from lossproj import paths
-from lossproj.conventions import FERT_MAX, FERT_MIN, WAIT_MAX
+from lossproj.conventions import (  # the named choices, re-exported: config.ENGINES etc.
+    ALLOWANCE_SCHEDULES,
+    BIRTH_ORDER_MORTALITY,
+    BUNDLES,
+    CARE_PREVALENCES,
+    ENGINES,
+    FERT_MAX,
+    FERT_MIN,
+    FERTILITY_VARIANTS,
+    PROVINCE_LEVELS,
+    PROVINCE_RULES,
+    SHOCK_SEXES,
+    WAIT_MAX,
+    AllowanceSchedule,
+    Bundle,
+    CarePrevalence,
+    Engine,
+    FertilityVariant,
+    ProvinceLevels,
+    ProvinceRule,
+    ShockSex,
+)
 from lossproj.errors import ConfigError
 from lossproj.regions import NATIONAL, PROVINCE_NAMES, closest_names, resolve_region
-
-Engine = Literal["expected", "micro"]
-Bundle = Literal["china", "sweden"]
-FertilityVariant = Literal["medium", "low", "high"]
-ProvinceRule = Literal[
-    "census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb", "census_2010_2020_relative_ceb"
-]
-ProvinceLevels = Literal["census_differential", "census_levels"]
-ShockSex = Literal["both", "female", "male"]
-AllowanceSchedule = Literal["national", "guangzhou", "none"]
-CarePrevalence = Literal["data", "national"]
-
-ENGINES: tuple[str, ...] = ("expected", "micro")
-BUNDLES: tuple[str, ...] = ("china", "sweden")
-FERTILITY_VARIANTS: tuple[str, ...] = ("medium", "low", "high")
-#: Options of ``mortality.by_birth_order`` (docs/configuration.md).
-BIRTH_ORDER_MORTALITY: tuple[str, ...] = ("residence", "none")
-PROVINCE_RULES: tuple[str, ...] = (
-    "census_2020_ratio", "census_2020_ratio_ceb", "census_2020_relative_ceb", "census_2010_2020_relative_ceb")
-PROVINCE_LEVELS: tuple[str, ...] = ("census_differential", "census_levels")
-SHOCK_SEXES: tuple[str, ...] = ("both", "female", "male")
-ALLOWANCE_SCHEDULES: tuple[str, ...] = ("national", "guangzhou", "none")
-CARE_PREVALENCES: tuple[str, ...] = ("data", "national")
 
 #: Region of the Swedish example bundle (single region; not a Chinese province).
 SWEDEN = "Sweden"

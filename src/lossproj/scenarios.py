@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from lossproj import data
+from lossproj.conventions import Transition
 from lossproj.errors import ConfigError, DataError
 from lossproj.rates import child_mortality, replacement
 from lossproj.rates.bundle import A_MAX, FERT_MAX, FERT_MIN, ParityModel, RateBundle
@@ -258,8 +259,8 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
     p = config.parity
     years = bundle.years
     n_r = len(bundle.regions)
-    rel = np.zeros((n_r, 4, years.size))
-    rel[:, 0] = 1.0
+    rel = np.zeros((n_r, len(Transition), years.size))
+    rel[:, Transition.FIRST] = 1.0
     stop = np.zeros((n_r, years.size))
     sterile = np.zeros((n_r, years.size))
     era_never = np.zeros(years.size)
@@ -275,16 +276,16 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
         values = row | levels.get(era.name, {})
         stop[:, sel] = values["stop_after_first"]
         sterile[:, sel] = values["sterile"]
-        rel[:, 1, sel] = values["second"]
-        rel[:, 2, sel] = values["third"]
-        rel[:, 3, sel] = values["fourth_plus"]
+        rel[:, Transition.SECOND, sel] = values["second"]
+        rel[:, Transition.THIRD, sel] = values["third"]
+        rel[:, Transition.FOURTH_PLUS, sel] = values["fourth_plus"]
         era_never[sel] = era.never_replace
         if era.first_year >= PROVINCIAL_RULES_FROM:
             for r, name in enumerate(bundle.regions):
                 m = province_multipliers.get(name, 1.0)
                 m2, m3 = (m, 1.0) if np.isscalar(m) else (m.get("second", 1.0), m.get("third", 1.0))
-                rel[r, 1, sel] *= m2
-                rel[r, 2:4, sel] *= m3
+                rel[r, Transition.SECOND, sel] *= m2
+                rel[r, Transition.THIRD :, sel] *= m3
     # years outside every era take the levels of the nearest era year
     if not covered.all():
         idx = np.flatnonzero(covered)
@@ -293,7 +294,7 @@ def parity_model(bundle: RateBundle, config, *, levels=None, province_multiplier
                 f"no policy era covers the rate years {years[0]}..{years[-1]}; check parity.eras"
             )
         nearest = idx[np.abs(np.arange(years.size)[:, None] - idx[None, :]).argmin(axis=1)]
-        rel[:, 1:] = rel[:, 1:, nearest]
+        rel[:, Transition.SECOND :] = rel[:, Transition.SECOND :, nearest]
         stop = stop[:, nearest]
         sterile = sterile[:, nearest]
         era_never = era_never[nearest]

@@ -10,6 +10,7 @@ import xarray as xr
 
 from lossproj.errors import ConfigError
 from lossproj.regions import NATIONAL, closest_names, resolve_region
+from lossproj.variables import SE_SUFFIX, VARIABLES
 
 #: Lower edges of the parent age groups used in tables [years of age]; the last is open.
 #: Presentation choice: 10-year groups from 20, matching the survey bands of Liu & He 2022.
@@ -59,7 +60,10 @@ def is_count(da: xr.DataArray) -> bool:
     """Whether a variable is an additive count by the standard dims (not a per-woman mean, a
     standard error or a grouped breakdown)."""
     name = str(da.name)
-    return not name.startswith("mean_") and not name.endswith("_se") and not is_grouped(da)
+    if name.endswith(SE_SUFFIX) or is_grouped(da):
+        return False
+    var = VARIABLES.get(name)  # the registry's kind; by name for a variable of another origin
+    return var.kind == "count" if var is not None else not name.startswith("mean_")
 
 
 def count_variables(ds: xr.Dataset) -> list[str]:

@@ -13,48 +13,37 @@ from functools import lru_cache
 
 import numpy as np
 
+from lossproj import variables
+from lossproj.conventions import GROUP_DIMS, LOSS_AGE_EDGES, SINCE_LOSS_EDGES, State, Transition
 from lossproj.engines import expected_kernels as k
-from lossproj.engines.population import (
-    PopulationArrays,
-    cohort_log_survival,
-    project_population,
-    step_mortality,
-)
 from lossproj.rates.bundle import (
     A_MAX,
     A_OUT,
     FERT_MAX,
     FERT_MIN,
-    LOSS_AGE_EDGES,
-    SINCE_LOSS_EDGES,
     ParityModel,
     RateBundle,
-    group_labels,
     wait_hazard,
+)
+from lossproj.rates.population import (
+    PopulationArrays,
+    cohort_log_survival,
+    project_population,
+    step_mortality,
 )
 
 #: Upper bound of the fertility intensity solve [per year]; a birth probability of
 #: 1 − exp(−50) is certain to machine precision, so higher values change nothing.
 LAM_MAX = 50.0
 
-#: Variables by parent's sex and age, and by mother's (or surviving father's) age.
-PARENT_VARIABLES = (
-    "one_child_parents",
-    "shidu_parents_strict",
-    "new_shidu_parents",
-    "eligible_shidu_parents",
-)
-FAMILY_VARIABLES = (
-    "one_child_families", "shidu_families",
-    "new_shidu_families", "new_shidu_families_child_5plus", "new_shidu_families_child_10plus",
-    "only_children",  # by the child's own age, not a parent's
-)
-WOMAN_MEANS = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
-#: Strict shidu mothers with an extra dimension: name -> (dim, labels).
-GROUPED_VARIABLES = {
-    "shidu_mothers_strict_by_child_age_at_death": ("child_age_at_death", group_labels(LOSS_AGE_EDGES)),
-    "shidu_mothers_strict_by_years_since_loss": ("years_since_loss", group_labels(SINCE_LOSS_EDGES)),
-}
+#: Variables of this engine (registry :mod:`lossproj.variables`): by the parent's sex and age;
+#: without a sex dim (by the mother's, the surviving father's or the child's own age); means per
+#: living woman; strict shidu mothers by their age and a group (name -> group dim).
+PARENT_VARIABLES = tuple(n for n in variables.names("expected", dims=variables.BY_SEX_AGE, origin="engine")
+                         if n != "population")
+FAMILY_VARIABLES = variables.names("expected", dims=variables.BY_AGE, kind="count")
+WOMAN_MEANS = variables.names("expected", dims=variables.BY_AGE, kind="mean")
+GROUPED_VARIABLES = variables.grouped("expected")
 
 
 @dataclass(frozen=True)
@@ -207,9 +196,9 @@ def run_region_cohorts(
         raise ValueError(f"mx must have shape [2, Y, {A_MAX + 1}]; got {mx.shape}")
     if rates.shape != mx.shape[1:]:
         raise ValueError(f"fertility array has shape {rates.shape}; expected {mx.shape[1:]}")
-    if rel.shape != (k.N_TRANSITIONS, mx.shape[1]):
+    if rel.shape != (len(Transition), mx.shape[1]):
         raise ValueError(
-            f"parity levels have shape {rel.shape}; expected ({k.N_TRANSITIONS}, {mx.shape[1]})"
+            f"parity levels have shape {rel.shape}; expected ({len(Transition)}, {mx.shape[1]})"
         )
     if dur1.size == 0:
         raise ValueError("dur1 needs at least one value")
@@ -245,7 +234,7 @@ def run_region_cohorts(
     out["d1g"] = np.zeros(shape + (edges.size + 1,))
     out["d1s"] = np.zeros(shape + (since.size + 1,))
     out["n1j"] = np.zeros(shape + (FERT_MAX - FERT_MIN + 1,))  # N1 by mother's age at the birth
-    q = np.zeros((n_c, A_MAX + 1, k.N_STATES))
+    q = np.zeros((n_c, A_MAX + 1, len(State)))
     k.run_cohorts(
         first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
         np.ascontiguousarray(dur1, dtype=np.float64), rs, wh, shares["stop"], shares["sterile"],
@@ -332,7 +321,7 @@ def project_expected(
     if parity.rel.shape[0] != len(bundle.regions) or parity.rel.shape[2] != bundle.mx.shape[2]:
         raise ValueError(
             f"parity levels have shape {parity.rel.shape}; expected "
-            f"({len(bundle.regions)}, {k.N_TRANSITIONS}, {bundle.mx.shape[2]})"
+            f"({len(bundle.regions)}, {len(Transition)}, {bundle.mx.shape[2]})"
         )
     years = np.arange(first_year, last_year + 1)
     pop: PopulationArrays = project_population(bundle, include_migration=include_migration)
@@ -343,8 +332,8 @@ def project_expected(
     parents = {v: np.zeros((n_r, n_t, 2, A_OUT + 1)) for v in PARENT_VARIABLES}
     families = {v: np.zeros((n_r, n_t, A_OUT + 1)) for v in FAMILY_VARIABLES}
     means = {v: np.zeros((n_r, n_t, A_OUT + 1)) for v in WOMAN_MEANS}
-    grouped = {v: np.zeros((n_r, n_t, A_OUT + 1, len(labels)))
-               for v, (_, labels) in GROUPED_VARIABLES.items()}
+    grouped = {v: np.zeros((n_r, n_t, A_OUT + 1, len(GROUP_DIMS[dim])))
+               for v, dim in GROUPED_VARIABLES.items()}
     women = np.zeros((n_r, n_t, A_OUT + 1))
     rebirths = np.zeros((n_r, n_t))
     shortfall = np.zeros((n_r, n_t))
@@ -374,14 +363,14 @@ def project_expected(
         new_ty = _diag(coh.new_d1, first_cohort, years)  # [T, A, G]
         mothers_new_g = p_f[..., None] * new_ty
         new_ty = new_ty.sum(axis=-1)
-        mothers_one = p_f * (q_ty[..., k.N1] + q_ty[..., k.D1])
-        mothers_d1 = p_f * q_ty[..., k.D1]
-        mothers_n1 = p_f * q_ty[..., k.N1]
+        mothers_one = p_f * (q_ty[..., State.N1] + q_ty[..., State.D1])
+        mothers_d1 = p_f * q_ty[..., State.D1]
+        mothers_n1 = p_f * q_ty[..., State.N1]
         mothers_new = p_f * new_ty
 
         # couples: per-union shares (wife alive part + wife dead part)
-        couple_n1 = coh.q[..., k.N1] * coh.lrel + coh.dn1
-        couple_d1 = coh.q[..., k.D1] * coh.lrel + coh.dd1
+        couple_n1 = coh.q[..., State.N1] * coh.lrel + coh.dn1
+        couple_d1 = coh.q[..., State.D1] * coh.lrel + coh.dd1
         # couples formed per wife cohort: her cohort's size times survival to the union age
         # (the back-projection factor is applied to the husbands' ages below, as to men)
         cohorts = np.arange(first_cohort, last_cohort + 1)
@@ -420,6 +409,8 @@ def project_expected(
         families["new_shidu_families"][r] = _pool_open_age(new_fam_g.sum(axis=0))
         families["new_shidu_families_child_5plus"][r] = _pool_open_age(new_fam_g[1:].sum(axis=0))
         families["new_shidu_families_child_10plus"][r] = _pool_open_age(new_fam_g[2:].sum(axis=0))
+        # replacement births in the step t -> t+1, by the mother's age at t
+        families["rebirths"][r] = _pool_open_age(p_f * _diag(coh.rebirth, first_cohort, years))
         for name, arr in (("shidu_mothers_strict_by_child_age_at_death", coh.d1g),
                           ("shidu_mothers_strict_by_years_since_loss", coh.d1s)):
             grouped[name][r] = np.moveaxis(

@@ -6,8 +6,10 @@ validating wrappers live in :mod:`lossproj.engines.expected`. The process is spe
 
 - ``c`` cohort index (cohort ``first_cohort + c``), ``a`` age 0..A_MAX, ``y`` year index
   (year ``first_year + y``);
-- fertility states ``P0, N1, D1, P2, P3`` = 0..4 in ``states``;
-- parity transitions ``k``: 0 childless, 1 one child alive, 2 two, 3 three+ (``rel`` rows);
+- fertility states ``P0, N1, D1, P2, P3`` = 0..4 in ``states``
+  (:class:`lossproj.conventions.State`);
+- parity transitions ``k``: 0 childless, 1 one child alive, 2 two, 3 three+ (``rel`` rows;
+  :class:`lossproj.conventions.Transition`);
   replacement after the loss of an only child is its own process (``replace_share``,
   ``wait_hazard``), not a transition of the intensity.
 """
@@ -17,11 +19,13 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from lossproj.conventions import State, Transition
 from lossproj.engines.jit import njit
 
-P0, N1, D1, P2, P3 = 0, 1, 2, 3, 4
-N_STATES = 5
-N_TRANSITIONS = 4
+# plain ints for the kernels (Numba reads module globals as compile-time constants)
+P0, N1, D1, P2, P3 = (int(s) for s in State)
+N_STATES = len(State)
+N_TRANSITIONS = len(Transition)
 
 #: Newton iterations for the fertility intensity; the solve converges from below
 #: (the births function is concave and increasing in the intensity).

@@ -53,7 +53,8 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from lossproj.conventions import LOSS_AGE_EDGES, SINCE_LOSS_EDGES, group_labels
+from lossproj import variables
+from lossproj.conventions import GROUP_DIMS, Transition
 from lossproj.engines import micro_kernels as mk
 from lossproj.engines.rng import COHORT_LIMIT, WOMAN_LIMIT, stream_keys
 
@@ -61,41 +62,27 @@ log = logging.getLogger(__name__)
 
 #: Oldest output age; ages at or above it are pooled (docs/model.md, "Ages").
 OUTPUT_AGE_MAX = 100
-#: Number of relative fertility levels ``rel[:, k, :]`` (P0, N1, P2, P3).
-N_REL = 4
+#: Number of relative fertility levels ``rel[:, k, :]`` (one per :class:`Transition`).
+N_REL = len(Transition)
 #: Throughput assumed by :func:`estimate_run` [women per second per thread]; a conservative
 #: value from ``benchmarks/bench_micro.py`` on the development machine.
 ASSUMED_WOMEN_PER_THREAD_SECOND = 2.0e6
 
-#: Parent variables with a ``sex`` dimension.
-PARENT_VARIABLES = (
-    "one_child_parents",
-    "shidu_parents_strict",
-    "shidu_parents_wide",
-    "parents_lost_any_child",
-    "new_shidu_parents",
-    "eligible_shidu_parents",
-)
-#: Variables without a ``sex`` dimension (families by mother's / widower's age; women's events).
-AGE_VARIABLES = (
-    "one_child_families",
-    "shidu_families",
-    "new_shidu_families",
-    "new_shidu_families_child_5plus",
-    "new_shidu_families_child_10plus",
-    "husband_population",
-    "births",
-    "rebirths",
-)
-#: Mothers by their age and a group (dim, labels); accumulator rows from the first.
-GROUPED_VARIABLES = {
-    "shidu_mothers_strict_by_child_age_at_death": ("child_age_at_death", mk.W_STRICT_G),
-    "shidu_mothers_strict_by_years_since_loss": ("years_since_loss", mk.W_STRICT_S),
-    "shidu_mothers_wide_by_child_age_at_death": ("child_age_at_death", mk.W_WIDE_G),
-    "shidu_mothers_wide_by_years_since_loss": ("years_since_loss", mk.W_WIDE_S),
+#: Variables of this engine (registry :mod:`lossproj.variables`): parents by sex and age;
+#: without a ``sex`` dimension (families by mother's / widower's age; women's events);
+#: per-living-woman means.
+PARENT_VARIABLES = tuple(n for n in variables.names("micro", dims=variables.BY_SEX_AGE, origin="engine")
+                         if n != "population")
+AGE_VARIABLES = variables.names("micro", dims=variables.BY_AGE, kind="count")
+MEAN_VARIABLES = variables.names("micro", dims=variables.BY_AGE, kind="mean")
+#: Mothers by their age and a group: name -> (group dim, first of the accumulator rows).
+_GROUP_ROWS = {
+    "shidu_mothers_strict_by_child_age_at_death": mk.W_STRICT_G,
+    "shidu_mothers_strict_by_years_since_loss": mk.W_STRICT_S,
+    "shidu_mothers_wide_by_child_age_at_death": mk.W_WIDE_G,
+    "shidu_mothers_wide_by_years_since_loss": mk.W_WIDE_S,
 }
-#: Per-living-woman means (no ``sex`` dimension).
-MEAN_VARIABLES = ("mean_children_ever_born", "mean_children_surviving", "mean_children_dead")
+GROUPED_VARIABLES = {name: (dim, _GROUP_ROWS[name]) for name, dim in variables.grouped("micro").items()}
 
 
 @dataclass(frozen=True)
@@ -143,7 +130,7 @@ class MicroInputs:
         Death rate [deaths per person-year] of a newborn over the half year between its birth
         in the step starting in year ``y`` and its first reference date; default ``mx[..., 0]``.
         The lossproj engines pass ``mx`` as the step mortality
-        (:func:`lossproj.engines.population.step_mortality`) and the raw age-0 rate here.
+        (:func:`lossproj.rates.population.step_mortality`) and the raw age-0 rate here.
     frailty_sd : float
         Log-sd of a lognormal frailty (mean 1) shared by a woman's and her children's death
         hazards [log-hazard units]; 0 (default) is independence, as in the expected engine.
@@ -861,26 +848,17 @@ def to_dataset(result: MicroResult, regions: Sequence[str]):
         "sex": ["female", "male"],
         "age": np.arange(OUTPUT_AGE_MAX + 1),
     }
-    units = {"mean_age_at_loss": "years", **{n: "children per woman" for n in MEAN_VARIABLES}}
-
     group_dims = {dim for dim, _ in GROUPED_VARIABLES.values()}
-    coords |= {dim: list(labels) for dim, labels in (
-        ("child_age_at_death", group_labels(LOSS_AGE_EDGES)),
-        ("years_since_loss", group_labels(SINCE_LOSS_EDGES)),
-    ) if dim in group_dims}  # fmt: skip
+    coords |= {dim: list(labels) for dim, labels in GROUP_DIMS.items() if dim in group_dims}
 
-    def dims_of(name: str, ndim: int) -> list[str]:
-        base = ["replicate", "region", "year"]
-        if name == "mean_age_at_loss":
-            return [*base, "sex"]
-        if name in GROUPED_VARIABLES:
-            return [*base, "age", GROUPED_VARIABLES[name][0]]
-        return [*base, "sex", "age"] if ndim == 5 else [*base, "age"]
+    def dims_of(name: str) -> list[str]:
+        # arrays are (replicate, region, year, ...) with the registry's dims after year
+        return ["replicate", "region", "year", *variables.VARIABLES[name].dims[2:]]
 
     data = {}
     for name, arr in result.values.items():
-        dims = dims_of(name, arr.ndim)
-        attrs = {"units": units.get(name, "persons"), "engine": "micro"}
+        dims = dims_of(name)
+        attrs = {"units": variables.VARIABLES[name].units, "engine": "micro"}
         if name == "population":
             attrs["note"] = "women only; men without a wife are not simulated (male slot NaN)"
         data[name] = xr.DataArray(arr, dims=dims, attrs=attrs)

@@ -8,46 +8,14 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from lossproj import aggregate
 from lossproj import regions as reg
 from lossproj.engines import micro
 from lossproj.engines.expected import ExpectedResult
-from lossproj.engines.population import PopulationArrays, project_population, step_mortality
 from lossproj.errors import ConfigError, LossprojWarning
 from lossproj.rates.bundle import A_OUT, FERT_MIN, ParityModel, RateBundle
-
-#: Extra variables of the microsimulation (DESIGN.md §1; docs/model.md).
-MICRO_VARIABLES: dict[str, dict[str, str]] = {
-    "shidu_parents_wide": {
-        "units": "persons",
-        "long_name": "shidu parents (wide)",
-        "definition": "living parents with at least one child ever born and no surviving child "
-        "(曾生子女现无子女)",
-    },
-    "parents_lost_any_child": {
-        "units": "persons",
-        "long_name": "parents who lost a child",
-        "definition": "living parents at least one of whose children has died",
-    },
-    "mean_age_at_loss": {
-        "units": "years",
-        "long_name": "mean age of the parent at the loss",
-        "definition": "mean age of parents who became strict shidu in the 12 months before the "
-        "reference date",
-    },
-    "rebirths": {
-        "units": "births per year",
-        "long_name": "replacement births",
-        "definition": "births to women whose only child had died (strict shidu mothers), in the "
-        "step starting in the year",
-    },
-    "births": {"units": "births per year", "long_name": "births", "definition": "live births in the step starting in the year"},
-    "husband_population": {
-        "units": "persons",
-        "long_name": "simulated husbands",
-        "definition": "living husbands of simulated women (men without a wife are not simulated)",
-    },
-}
+from lossproj.rates.population import PopulationArrays, project_population, step_mortality
+from lossproj.variables import VARIABLES
+from lossproj.variables import attrs as variable_attrs
 
 
 def micro_inputs(
@@ -205,9 +173,8 @@ def run_micro_dataset(
         ds = _add_national(ds, expected)
     for name in ds.data_vars:
         base = name[:-3] if name.endswith("_se") else name
-        attrs = dict(aggregate.VARIABLES.get(base) or MICRO_VARIABLES.get(base) or {})
+        attrs = variable_attrs(name)
         if name.endswith("_se"):
-            attrs["long_name"] = "Monte Carlo standard error of " + attrs.get("long_name", base)
             attrs["definition"] = micro.SE_METHOD
         if base == "population":
             attrs["note"] = "deterministic projection (the microsimulation follows women and husbands only)"
@@ -219,7 +186,7 @@ def run_micro_dataset(
 def _add_national(ds: xr.Dataset, expected: ExpectedResult) -> xr.Dataset:
     women = xr.DataArray(np.moveaxis(expected.women, 0, 1), dims=("year", "region", "age"),
                          coords={"year": ds["year"], "region": ds["region"], "age": ds["age"]})
-    means = [v for v in ds.data_vars if v.startswith("mean_") and not v.endswith("_se")]
+    means = [v for v in ds.data_vars if not v.endswith("_se") and VARIABLES[v].kind == "mean"]
     ses = [v for v in ds.data_vars if v.endswith("_se")]
     counts = [v for v in ds.data_vars if v not in means and v not in ses]
     total = ds[counts].sum("region", min_count=1)

@@ -8,8 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from lossproj import data, regions
-from lossproj.config import PROVINCE_RULES
-from lossproj.engines.population import project_population
+from lossproj.conventions import PROVINCE_RULES
 from lossproj.rates.bundle import A_MAX, A_OUT, FERT_MAX, FERT_MIN, RateBundle
 from lossproj.rates.fertility import (
     CEB_LAST_AGE,
@@ -20,6 +19,7 @@ from lossproj.rates.fertility import (
     relative_ceb_target,
 )
 from lossproj.rates.mortality import provincial_mx
+from lossproj.rates.population import project_population
 
 #: Rule ``census_2010_2020_relative_ceb``: the CEB factor is held up to this year [year], the
 #: 2010 census level is met in the step of the 2010 census births (1 Nov 2009 – 31 Oct 2010).
@@ -133,7 +133,7 @@ def china_bundle(
     province_levels : {"census_differential", "census_levels"} — provincial mortality option
         (:func:`lossproj.rates.mortality.provincial_mx`)
     fertility_variant : {"medium", "low", "high"} — WPP 2024 variant of national fertility
-    province_rule : one of :data:`lossproj.config.PROVINCE_RULES` — provincial fertility rule
+    province_rule : one of :data:`lossproj.conventions.PROVINCE_RULES` — provincial fertility rule
         (docs/configuration.md; :mod:`lossproj.rates.fertility`; :func:`_ceb_scaled`).
     last_year : int — last year of the grid (≤ 2100)
     """

@@ -4,6 +4,9 @@ Before the base date the population of a cohort is its size at birth times its s
 with sizes chosen so that the base population is met exactly (docs/model.md, "Population and
 cohort weights"). After it, the cohort-component projection
 ``P(t+1, a+1) = P(t, a)·exp(−½(mx[a] + mx[a+1])) + migration`` with births from ASFR.
+
+It lives with the rates: cohort survival and cohort sizes are what the WPP back-projection
+factor (:mod:`lossproj.rates.assemble`) and both engines weight their cohorts with.
 """
 
 from __future__ import annotations
