@@ -193,16 +193,19 @@ def _with_national(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
 
 
 def run_scenario(config, *, progress: Progress | None = None,
-                 data_dir=None) -> xr.Dataset:
+                 data_dir=None, shards: int = 1, map_tasks=None) -> xr.Dataset:
     """One scenario's Dataset (dims ``year, region, sex, age``), engine chosen by the config.
 
     ``data_dir``: read the tables from this directory instead of the packaged ``data/``.
+    ``shards``, ``map_tasks``: split the microsimulation of each region and replicate into this
+    many tasks and run them with ``map_tasks`` (:func:`dask_task_mapper`); results are
+    bit-identical to an unsharded run.
     """
     with data.using_data_dir(data_dir):
-        return _run_scenario(config, progress)
+        return _run_scenario(config, progress, shards, map_tasks)
 
 
-def _run_scenario(config, progress: Progress | None) -> xr.Dataset:
+def _run_scenario(config, progress: Progress | None, shards: int = 1, map_tasks=None) -> xr.Dataset:
     t0 = time.perf_counter()
     bundle = scenario_bundle(config)
     try:
@@ -232,7 +235,8 @@ def _run_scenario(config, progress: Progress | None) -> xr.Dataset:
     if engine == "micro":
         from lossproj.engines.micro_bridge import run_micro_dataset
 
-        ds = run_micro_dataset(bundle, parity, res, config, progress=progress, source=source)
+        ds = run_micro_dataset(bundle, parity, res, config, progress=progress, source=source,
+                               shards=shards, map_tasks=map_tasks)
     else:
         ds = aggregate.to_dataset(res, source=source)
     t_engine = time.perf_counter()
@@ -295,9 +299,44 @@ def _run_with_dask(configs: Sequence, scheduler: str, data_dir=None,
         return client.gather(futures)
 
 
+def dask_task_mapper(scheduler: str, timeout: float = DASK_CONNECT_TIMEOUT):
+    """A ``map_tasks(function, argument tuples) -> results`` that runs the tasks with Dask.
+
+    ``scheduler``: ``"local"`` (worker processes on this machine), ``"threads"``,
+    ``"synchronous"`` or a dask.distributed address. Large shared arguments (the inputs) travel
+    once per worker on a cluster (scattered with ``broadcast``).
+    """
+    try:
+        import dask
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        raise ConfigError("running with Dask needs the 'dask' extra: pip install 'lossproj[dask]'") from exc
+    if scheduler in ("local", "processes", "threads", "synchronous"):
+        mode = "processes" if scheduler == "local" else scheduler
+
+        def local_map(fn, args_list):
+            return list(dask.compute(*[dask.delayed(fn)(*a) for a in args_list], scheduler=mode))
+
+        return local_map
+
+    def cluster_map(fn, args_list):
+        from dask.distributed import Client
+
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s "
+                              f"({type(exc).__name__}); check the address or use --dask local") from None
+        with client:
+            shared = client.scatter(args_list[0][0], broadcast=True) if args_list else None
+            futures = [client.submit(fn, shared, *a[1:], pure=False) for a in args_list]
+            return client.gather(futures)
+
+    return cluster_map
+
+
 def project(
     configs: Sequence, *, progress: Progress | None = None, scheduler: str | None = None,
-    data_dir=None, dask_timeout: float = DASK_CONNECT_TIMEOUT,
+    data_dir=None, dask_timeout: float = DASK_CONNECT_TIMEOUT, shards: int = 1,
 ) -> xr.Dataset:
     """Run every scenario and combine them along ``scenario``.
 
@@ -314,6 +353,10 @@ def project(
         checksums, a user's directory in full).
     dask_timeout : float
         Seconds to wait for a dask.distributed scheduler [s].
+    shards : int
+        With a microsimulation and a ``scheduler``: split each region and replicate into this
+        many Dask tasks (scenarios then run one after another, their shards in parallel);
+        bit-identical to an unsharded run.
 
     Returns
     -------
@@ -334,7 +377,11 @@ def project(
         raise ConfigError(f"scenario names must differ; repeated: {', '.join(dupes)}")
     data.verify_for_run(data_dir)
     if scheduler is None:
-        parts = [run_scenario(c, progress=progress, data_dir=data_dir) for c in configs]
+        parts = [run_scenario(c, progress=progress, data_dir=data_dir, shards=shards) for c in configs]
+    elif shards > 1:
+        mapper = dask_task_mapper(scheduler, dask_timeout)
+        parts = [run_scenario(c, progress=progress, data_dir=data_dir, shards=shards, map_tasks=mapper)
+                 for c in configs]
     else:
         parts = _run_with_dask(configs, scheduler, data_dir, dask_timeout)
     per_scenario = {p.attrs["scenario"]: dict(p.attrs) for p in parts}

@@ -137,12 +137,15 @@ def main(verbose: int) -> None:
               "address of a dask.distributed scheduler (needs the [dask] extra).")
 @click.option("--dask-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
               show_default=True, help="Seconds to wait for a --dask scheduler address.")
+@click.option("--shards", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --engine micro and --dask: split each region and replicate into N Dask "
+              "tasks (scenarios run one after another); results are bit-identical.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Read the data tables from DIR instead of the packaged data/ (every table "
               "is checked in full first; `lossproj data check --data-dir DIR`).")
 def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: float | None,
         replicates: int | None, seed: int | None, force: bool, no_figures: bool,
-        dask_scheduler: str | None, dask_timeout: float, data_dir: Path | None) -> None:
+        dask_scheduler: str | None, dask_timeout: float, shards: int, data_dir: Path | None) -> None:
     """Run one or more scenario files; several files give one Dataset along `scenario`."""
     from lossproj.outputs import check_out_dir
 
@@ -159,7 +162,8 @@ def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: flo
                 ds = _api().project(loaded, progress=progress, data_dir=data_dir)
             else:
                 ds = _api().project(loaded, scheduler=dask_scheduler, data_dir=data_dir,
-                                    dask_timeout=dask_timeout)
+                                    dask_timeout=dask_timeout,
+                                    **({"shards": shards} if shards > 1 else {}))
         finally:
             progress.close()
         t2 = time.perf_counter()

@@ -526,6 +526,7 @@ def simulate_counts_region(
     blocks_per_chunk: int | None = None,
     progress: Callable[[int], None] | None = None,
     tables: RegionTables | None = None,
+    block_range: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer counts of region ``r`` by quantity, cohort and reference year.
 
@@ -544,6 +545,9 @@ def simulate_counts_region(
         Blocks per kernel call; ``progress(women_done)`` is called after each call.
     tables : RegionTables, optional
         ``region_tables(inp, r)`` when already built.
+    block_range : (int, int), optional
+        Simulate only the blocks ``lo .. hi-1`` of the region (a shard, :func:`shard_ranges`);
+        the counts of the shards of a region add up to the region's counts exactly.
 
     Returns
     -------
@@ -564,11 +568,9 @@ def simulate_counts_region(
     acc_w = np.zeros((n_w, mk.N_W, n_c, n_t), dtype=np.int64)
     acc_m = np.zeros((n_w, mk.N_M, n_c, n_g, n_t), dtype=np.int64)
     acc_e = np.zeros((n_w, mk.N_E, n_c, n_t), dtype=np.int64)
-    blocks = np.array(
-        [(ci, i0, min(block_size, n - i0))
-         for ci, n in enumerate(n_women.tolist()) for i0 in range(0, n, block_size)],
-        dtype=np.int64,
-    ).reshape(-1, 3)  # fmt: skip
+    blocks = region_blocks(n_women, block_size)
+    if block_range is not None:
+        blocks = blocks[block_range[0] : block_range[1]]
     n_blk = blocks.shape[0]
     per_call = blocks_per_chunk or max(n_w, -(-n_blk // 100))
     dur1 = np.ascontiguousarray(inp.dur1, dtype=np.float64)
@@ -599,6 +601,41 @@ def simulate_counts_region(
 
     events = acc_e.sum(axis=0)[..., :-1]  # plain counts by step year, not differences
     return reduce(acc_w), reduce(acc_m), events
+
+
+def region_blocks(n_women: np.ndarray, block_size: int) -> np.ndarray:
+    """Blocks ``(cohort index, first woman index, number of women)`` of a region: [B, 3] int64."""
+    return np.array(
+        [(ci, i0, min(block_size, n - i0))
+         for ci, n in enumerate(np.asarray(n_women).tolist()) for i0 in range(0, n, block_size)],
+        dtype=np.int64,
+    ).reshape(-1, 3)  # fmt: skip
+
+
+def shard_ranges(n_women: np.ndarray, block_size: int, shards: int) -> list[tuple[int, int]]:
+    """Split a region's blocks into at most ``shards`` contiguous ranges of about equal women.
+
+    Random streams are keyed by (cohort, woman), so a shard's counts do not depend on which
+    other women run with it: the shards' integer counts add up to the unsharded ones exactly.
+    """
+    blocks = region_blocks(n_women, block_size)
+    if blocks.shape[0] == 0:
+        return [(0, 0)]
+    cum = np.cumsum(blocks[:, 2])
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, shards) / shards, side="right")
+    edges = np.unique(np.concatenate([[0], cuts, [blocks.shape[0]]]))
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+def simulate_shard(inp: MicroInputs, r: int, key: int, n_women: np.ndarray, block_size: int,
+                   block_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One task of a sharded run: the counts of region ``r``'s blocks in ``block_range``.
+
+    A plain function of picklable arguments, for process pools and ``dask.distributed``
+    workers; memory is the inputs plus the accumulators of one region (a few MB).
+    """
+    return simulate_counts_region(inp, r, np.uint64(key), np.asarray(n_women), block_size=block_size,
+                                  block_range=block_range)
 
 
 def tabulate_region(
@@ -728,6 +765,8 @@ def simulate(
     max_seconds: float | None = None,
     max_memory_bytes: float | None = None,
     keep_counts: bool = False,
+    shards: int = 1,
+    map_tasks: Callable[[Callable, list], list] | None = None,
 ) -> MicroResult:
     """Run the microsimulation for every region and replicate.
 
@@ -753,6 +792,12 @@ def simulate(
         Refuse runs whose :func:`estimate_run` estimate exceeds these limits.
     keep_counts : bool
         Keep the integer cohort-level counts in ``MicroResult.counts``.
+    shards : int
+        Split each (replicate, region) into this many tasks of contiguous blocks
+        (:func:`simulate_shard`); results are bit-identical whatever the number.
+    map_tasks : callable(function, list of argument tuples) -> list of results, optional
+        Runs the shard tasks (e.g. on a Dask cluster, :func:`lossproj.api.dask_task_mapper`);
+        default: one after the other in this process.
 
     Returns
     -------
@@ -796,13 +841,32 @@ def simulate(
     ses: dict[str, list] = {}
     counts = [] if keep_counts else None
     t_start = time.perf_counter()
-    tables = [region_tables(inp, r) for r in range(n_r)]
+    tables = [None] * n_r if shards > 1 or map_tasks is not None else [
+        region_tables(inp, r) for r in range(n_r)]
+    if shards < 1:
+        raise ValueError(f"shards must be >= 1, got {shards}")
+    sharded = {}
+    if shards > 1 or map_tasks is not None:
+        jobs = [(k, r, rng) for k in range(replicates) for r in range(n_r)
+                for rng in shard_ranges(n_women[r], block_size, shards)]
+        args = [(inp, r, int(keys[k, r]), n_women[r], block_size, rng) for k, r, rng in jobs]
+        if map_tasks is None:
+            parts = [simulate_shard(*a) for a in args]
+        else:
+            parts = list(map_tasks(simulate_shard, args))
+        for (k, r, _), part in zip(jobs, parts, strict=True):
+            prev = sharded.get((k, r))
+            sharded[(k, r)] = part if prev is None else tuple(p + q for p, q in zip(prev, part, strict=True))
     for k in range(replicates):
         for r in range(n_r):
-            women, men, events = simulate_counts_region(
-                inp, r, keys[k, r], n_women[r], block_size=block_size,
-                blocks_per_chunk=blocks_per_chunk, progress=tick, tables=tables[r],
-            )  # fmt: skip
+            if sharded:
+                women, men, events = sharded[(k, r)]
+                tick(int(n_women[r].sum()))
+            else:
+                women, men, events = simulate_counts_region(
+                    inp, r, keys[k, r], n_women[r], block_size=block_size,
+                    blocks_per_chunk=blocks_per_chunk, progress=tick, tables=tables[r],
+                )  # fmt: skip
             if counts is not None:
                 counts.append((women, men, events))
             val, se = tabulate_region(inp, women, men, events, n_women[r], weights[r])
@@ -881,7 +945,9 @@ __all__ = [
     "MicroResult",
     "estimate_run",
     "region_tables",
+    "shard_ranges",
     "simulate",
+    "simulate_shard",
     "simulate_counts_region",
     "to_dataset",
     "validate_inputs",

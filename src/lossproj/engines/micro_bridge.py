@@ -140,6 +140,8 @@ def run_micro_dataset(
     progress=None,
     source: str = "",
     max_seconds: float | None = None,
+    shards: int = 1,
+    map_tasks=None,
 ) -> xr.Dataset:
     """Microsimulation Dataset with the expected engine's names and dims, plus extras and ``*_se``.
 
@@ -162,6 +164,7 @@ def run_micro_dataset(
     result = micro.simulate(
         inp, seed=int(run.seed), scale=float(run.scale), replicates=int(run.replicates),
         region_ids=codes, block_size=int(run.block_size), progress=tick, max_seconds=max_seconds,
+        shards=shards, map_tasks=map_tasks,
     )
     ds = micro.to_dataset(result, bundle.regions)
     ds = ds.drop_vars([v for v in ds.data_vars if v.startswith("population")])
