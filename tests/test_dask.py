@@ -53,7 +53,7 @@ def test_sharded_microsimulation_is_bit_identical():
     inp = micro_inputs(bundle, parity, project_expected(bundle, parity, 1990, 2020), 1990, 2020)
     whole = micro.simulate(inp, seed=11, scale=0.01, block_size=512)
     assert len(micro.shard_ranges(whole.n_women[0], 512, 3)) == 3
-    for shards, mapper in ((3, None), (4, dask_task_mapper("threads"))):
+    for shards, mapper in ((3, None), (4, dask_task_mapper("threads")), (1, dask_task_mapper("threads"))):
         part = micro.simulate(inp, seed=11, scale=0.01, block_size=512, shards=shards, map_tasks=mapper)
         for name, arr in whole.values.items():
             np.testing.assert_array_equal(arr, part.values[name], err_msg=f"{name}, {shards} shards")
@@ -66,6 +66,7 @@ def test_sharded_run_on_local_worker_processes_equals_a_local_run():
         config, run=dataclasses.replace(config.run, regions=("Beijing", "Tibet"), engine="micro",
                                         scale=0.002, first_year=2000, last_year=2020))
     local = api.project([config])
-    sharded = api.project([config], scheduler="local", shards=2)
-    for name in local.data_vars:
-        np.testing.assert_array_equal(local[name].values, sharded[name].values, err_msg=name)
+    for shards in (1, 2):
+        sharded = api.project([config], scheduler="local", shards=shards)
+        for name in local.data_vars:
+            np.testing.assert_array_equal(local[name].values, sharded[name].values, err_msg=name)

@@ -336,7 +336,7 @@ def dask_task_mapper(scheduler: str, timeout: float = DASK_CONNECT_TIMEOUT):
 
 def project(
     configs: Sequence, *, progress: Progress | None = None, scheduler: str | None = None,
-    data_dir=None, dask_timeout: float = DASK_CONNECT_TIMEOUT, shards: int = 1,
+    data_dir=None, dask_timeout: float = DASK_CONNECT_TIMEOUT, shards: int = 0,
 ) -> xr.Dataset:
     """Run every scenario and combine them along ``scenario``.
 
@@ -354,9 +354,10 @@ def project(
     dask_timeout : float
         Seconds to wait for a dask.distributed scheduler [s].
     shards : int
-        With a microsimulation and a ``scheduler``: split each region and replicate into this
-        many Dask tasks (scenarios then run one after another, their shards in parallel);
-        bit-identical to an unsharded run.
+        0 (default): with a ``scheduler``, each scenario is one Dask task. ``N >= 1``, with a
+        microsimulation and a ``scheduler``: each region and replicate is split into ``N`` Dask
+        tasks (1: one task per region, tabulated in the worker); scenarios then run one after
+        another, their tasks in parallel. Bit-identical to an unsharded run.
 
     Returns
     -------
@@ -377,8 +378,9 @@ def project(
         raise ConfigError(f"scenario names must differ; repeated: {', '.join(dupes)}")
     data.verify_for_run(data_dir)
     if scheduler is None:
-        parts = [run_scenario(c, progress=progress, data_dir=data_dir, shards=shards) for c in configs]
-    elif shards > 1:
+        parts = [run_scenario(c, progress=progress, data_dir=data_dir, shards=max(shards, 1))
+                 for c in configs]
+    elif shards >= 1:
         mapper = dask_task_mapper(scheduler, dask_timeout)
         parts = [run_scenario(c, progress=progress, data_dir=data_dir, shards=shards, map_tasks=mapper)
                  for c in configs]

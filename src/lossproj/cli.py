@@ -137,9 +137,10 @@ def main(verbose: int) -> None:
               "address of a dask.distributed scheduler (needs the [dask] extra).")
 @click.option("--dask-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
               show_default=True, help="Seconds to wait for a --dask scheduler address.")
-@click.option("--shards", type=click.IntRange(min=1), default=1, show_default=True,
-              help="With --engine micro and --dask: split each region and replicate into N Dask "
-              "tasks (scenarios run one after another); results are bit-identical.")
+@click.option("--shards", type=click.IntRange(min=0), default=0, show_default=True,
+              help="With --engine micro and --dask: run the microsimulation as Dask tasks, N per "
+              "region and replicate (1: one per region; scenarios run one after another); 0: "
+              "each scenario is one task. Results are bit-identical.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Read the data tables from DIR instead of the packaged data/ (every table "
               "is checked in full first; `lossproj data check --data-dir DIR`).")
@@ -163,7 +164,7 @@ def run(configs: tuple[Path, ...], out_dir: Path, engine: str | None, scale: flo
             else:
                 ds = _api().project(loaded, scheduler=dask_scheduler, data_dir=data_dir,
                                     dask_timeout=dask_timeout,
-                                    **({"shards": shards} if shards > 1 else {}))
+                                    **({"shards": shards} if shards else {}))
         finally:
             progress.close()
         t2 = time.perf_counter()

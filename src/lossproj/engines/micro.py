@@ -638,6 +638,18 @@ def simulate_shard(inp: MicroInputs, r: int, key: int, n_women: np.ndarray, bloc
                                   block_range=block_range)
 
 
+def simulate_region_tabulated(inp: MicroInputs, r: int, key: int, n_women: np.ndarray,
+                              weight: np.ndarray, block_size: int) -> tuple[dict, dict]:
+    """One task of a run split by region: region ``r`` simulated and tabulated in the worker.
+
+    Returns the small ``(values, standard errors)`` of :func:`tabulate_region`, not the counts,
+    so little travels back from a worker.
+    """
+    women, men, events = simulate_counts_region(inp, r, np.uint64(key), np.asarray(n_women),
+                                                block_size=block_size)
+    return tabulate_region(inp, women, men, events, np.asarray(n_women), np.asarray(weight))
+
+
 def tabulate_region(
     inp: MicroInputs,
     women: np.ndarray,
@@ -794,9 +806,11 @@ def simulate(
         Keep the integer cohort-level counts in ``MicroResult.counts``.
     shards : int
         Split each (replicate, region) into this many tasks of contiguous blocks
-        (:func:`simulate_shard`); results are bit-identical whatever the number.
+        (:func:`simulate_shard`, whose integer counts are summed); results are bit-identical
+        whatever the number. With ``map_tasks`` and ``shards == 1`` each (replicate, region) is
+        one task, tabulated in the worker (:func:`simulate_region_tabulated`).
     map_tasks : callable(function, list of argument tuples) -> list of results, optional
-        Runs the shard tasks (e.g. on a Dask cluster, :func:`lossproj.api.dask_task_mapper`);
+        Runs the tasks (e.g. on a Dask cluster, :func:`lossproj.api.dask_task_mapper`);
         default: one after the other in this process.
 
     Returns
@@ -846,7 +860,12 @@ def simulate(
     if shards < 1:
         raise ValueError(f"shards must be >= 1, got {shards}")
     sharded = {}
-    if shards > 1 or map_tasks is not None:
+    tabulated = {}
+    if map_tasks is not None and shards == 1 and not keep_counts:
+        jobs = [(k, r) for k in range(replicates) for r in range(n_r)]
+        args = [(inp, r, int(keys[k, r]), n_women[r], weights[r], block_size) for k, r in jobs]
+        tabulated = dict(zip(jobs, map_tasks(simulate_region_tabulated, args), strict=True))
+    elif shards > 1 or map_tasks is not None:
         jobs = [(k, r, rng) for k in range(replicates) for r in range(n_r)
                 for rng in shard_ranges(n_women[r], block_size, shards)]
         args = [(inp, r, int(keys[k, r]), n_women[r], block_size, rng) for k, r, rng in jobs]
@@ -859,6 +878,13 @@ def simulate(
             sharded[(k, r)] = part if prev is None else tuple(p + q for p, q in zip(prev, part, strict=True))
     for k in range(replicates):
         for r in range(n_r):
+            if tabulated:
+                val, se = tabulated[(k, r)]
+                tick(int(n_women[r].sum()))
+                for name in val:
+                    values.setdefault(name, []).append(val[name])
+                    ses.setdefault(name, []).append(se[name])
+                continue
             if sharded:
                 women, men, events = sharded[(k, r)]
                 tick(int(n_women[r].sum()))
@@ -947,6 +973,7 @@ __all__ = [
     "region_tables",
     "shard_ranges",
     "simulate",
+    "simulate_region_tabulated",
     "simulate_shard",
     "simulate_counts_region",
     "to_dataset",
