@@ -650,6 +650,14 @@ def simulate_region_tabulated(inp: MicroInputs, r: int, key: int, n_women: np.nd
     return tabulate_region(inp, women, men, events, np.asarray(n_women), np.asarray(weight))
 
 
+def _tabulate_named(rows: dict, n, weight, age0, factor, shape) -> tuple[dict, dict]:
+    """:func:`micro_kernels.tabulate_counts` of named count rows: ``({name: sums}, {name: variances})``."""
+    x = np.ascontiguousarray(np.stack(list(rows.values())))
+    sums, variances = np.zeros((2, x.shape[0], *shape))
+    mk.tabulate_counts(x, n, weight, age0, factor, sums, variances)
+    return dict(zip(rows, sums, strict=True)), dict(zip(rows, variances, strict=True))
+
+
 def tabulate_region(
     inp: MicroInputs,
     women: np.ndarray,
@@ -689,35 +697,37 @@ def tabulate_region(
     age0_m = (age0_w[:, None] + np.asarray(inp.gap_values, dtype=np.int64)[None, :]).ravel()
     n_m = np.repeat(n_women, n_g)
     w_m = np.repeat(weight, n_g)
-    # count rows tabulated with binomial variances (one_child = N1 + D1 is one binomial count)
-    w_rows = np.stack([
-        women[mk.W_POP], women[mk.W_N1] + women[mk.W_D1], women[mk.W_D1], women[mk.W_WIDE],
-        women[mk.W_LOST], women[mk.W_NEW], women[mk.W_N1], events[mk.E_BIRTHS],
-        events[mk.E_REBIRTHS], women[mk.W_NEW5], women[mk.W_NEW10],
-    ])  # fmt: skip
-    m_rows = np.stack([
-        men[mk.M_POP], men[mk.M_N1] + men[mk.M_D1], men[mk.M_D1], men[mk.M_WIDE],
-        men[mk.M_LOST], men[mk.M_NEW], men[mk.M_FAM_N1], men[mk.M_FAM_D1],
-        men[mk.M_FAM_NEW], men[mk.M_FAM_NEW5], men[mk.M_FAM_NEW10], men[mk.M_ELIG],
-    ]).reshape(12, n_c * n_g, n_y)  # fmt: skip
-    ws, wv = np.zeros((2, w_rows.shape[0], n_y, n_age))
-    ms, mv = np.zeros((2, m_rows.shape[0], n_y, n_age))
-    mk.tabulate_counts(w_rows, n_women, weight, age0_w, factor[0], ws, wv)
-    mk.tabulate_counts(m_rows, n_m, w_m, age0_m, factor[1], ms, mv)
+    # count rows tabulated with binomial variances, named (one_child = N1 + D1 is one count)
+    w_table = {
+        "population": women[mk.W_POP], "one_child": women[mk.W_N1] + women[mk.W_D1],
+        "strict": women[mk.W_D1], "wide": women[mk.W_WIDE], "lost": women[mk.W_LOST],
+        "new": women[mk.W_NEW], "n1": women[mk.W_N1], "births": events[mk.E_BIRTHS],
+        "rebirths": events[mk.E_REBIRTHS], "new5": women[mk.W_NEW5], "new10": women[mk.W_NEW10],
+    }
+    m_table = {
+        "population": men[mk.M_POP], "one_child": men[mk.M_N1] + men[mk.M_D1],
+        "strict": men[mk.M_D1], "wide": men[mk.M_WIDE], "lost": men[mk.M_LOST],
+        "new": men[mk.M_NEW], "widower_n1": men[mk.M_FAM_N1], "widower_strict": men[mk.M_FAM_D1],
+        "widower_new": men[mk.M_FAM_NEW], "widower_new5": men[mk.M_FAM_NEW5],
+        "widower_new10": men[mk.M_FAM_NEW10], "eligible": men[mk.M_ELIG],
+    }
+    w_sum, w_var = _tabulate_named(w_table, n_women, weight, age0_w, factor[0], (n_y, n_age))
+    m_sum, m_var = _tabulate_named({k: v.reshape(n_c * n_g, n_y) for k, v in m_table.items()},
+                                   n_m, w_m, age0_m, factor[1], (n_y, n_age))  # fmt: skip
     val: dict[str, np.ndarray] = {}
     var: dict[str, np.ndarray] = {}
-    for name, row in (("population", 0), ("one_child_parents", 1), ("shidu_parents_strict", 2),
-                      ("shidu_parents_wide", 3), ("parents_lost_any_child", 4),
-                      ("new_shidu_parents", 5)):  # fmt: skip
-        val[name] = np.stack([ws[row], ms[row]], axis=1)
-        var[name] = np.stack([wv[row], mv[row]], axis=1)
+    for name, row in (("population", "population"), ("one_child_parents", "one_child"),
+                      ("shidu_parents_strict", "strict"), ("shidu_parents_wide", "wide"),
+                      ("parents_lost_any_child", "lost"), ("new_shidu_parents", "new")):  # fmt: skip
+        val[name] = np.stack([w_sum[row], m_sum[row]], axis=1)
+        var[name] = np.stack([w_var[row], m_var[row]], axis=1)
     val["population"][:, 1] = np.nan
     var["population"][:, 1] = np.nan
     # eligibility by the mother's age: mothers by their own age, fathers whose wife is (or,
     # dead, would be) of the eligibility age
     elig = np.arange(n_age) >= inp.eligibility_age
-    val["eligible_shidu_parents"] = np.stack([ws[2] * elig, ms[11]], axis=1)
-    var["eligible_shidu_parents"] = np.stack([wv[2] * elig, mv[11]], axis=1)
+    val["eligible_shidu_parents"] = np.stack([w_sum["strict"] * elig, m_sum["eligible"]], axis=1)
+    var["eligible_shidu_parents"] = np.stack([w_var["strict"] * elig, m_var["eligible"]], axis=1)
     # mothers by a group of the loss (extra last axis)
     n_k = mk.N_GROUPS
     for name, (_, first) in GROUPED_VARIABLES.items():
@@ -725,17 +735,18 @@ def tabulate_region(
         mk.tabulate_counts(np.ascontiguousarray(women[first : first + n_k]), n_women, weight,
                            age0_w, factor[0], gs, gv)  # fmt: skip
         val[name], var[name] = np.moveaxis(gs, 0, -1), np.moveaxis(gv, 0, -1)
-    # families: women's and husbands' counts come from different cells (variances add)
-    val["one_child_families"], var["one_child_families"] = ws[6] + ms[6], wv[6] + mv[6]
-    val["shidu_families"], var["shidu_families"] = ws[2] + ms[7], wv[2] + mv[7]
-    for name, w_row, m_row in (("new_shidu_families", 5, 8), ("new_shidu_families_child_5plus", 9, 9),
-                               ("new_shidu_families_child_10plus", 10, 10)):
-        val[name], var[name] = ws[w_row] + ms[m_row], wv[w_row] + mv[m_row]
-    val["husband_population"], var["husband_population"] = ms[0], mv[0]
-    val["births"], var["births"] = ws[7], wv[7]
-    val["rebirths"], var["rebirths"] = ws[8], wv[8]
+    # families: a living mother's count plus her widower's (different cells: variances add)
+    for name, w_row, m_row in (("one_child_families", "n1", "widower_n1"),
+                               ("shidu_families", "strict", "widower_strict"),
+                               ("new_shidu_families", "new", "widower_new"),
+                               ("new_shidu_families_child_5plus", "new5", "widower_new5"),
+                               ("new_shidu_families_child_10plus", "new10", "widower_new10")):  # fmt: skip
+        val[name], var[name] = w_sum[w_row] + m_sum[m_row], w_var[w_row] + m_var[m_row]
+    val["husband_population"], var["husband_population"] = m_sum["population"], m_var["population"]
+    for name in ("births", "rebirths"):
+        val[name], var[name] = w_sum[name], w_var[name]
+    pop_w = w_sum["population"]
     # means per living woman (ratio estimator)
-    pop_w = ws[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         for name, s_row, q_row in (
             ("mean_children_ever_born", women[mk.W_CEB], women[mk.W_CEB2]),
