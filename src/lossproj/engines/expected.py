@@ -235,14 +235,21 @@ def run_region_cohorts(
     out["d1s"] = np.zeros(shape + (since.size + 1,))
     out["n1j"] = np.zeros(shape + (FERT_MAX - FERT_MIN + 1,))  # N1 by mother's age at the birth
     q = np.zeros((n_c, A_MAX + 1, len(State)))
-    k.run_cohorts(
-        first_cohort, first_year, np.ascontiguousarray(step_mortality(mx[0])), rates, rates, solve, rel,
-        np.ascontiguousarray(dur1, dtype=np.float64), rs, wh, shares["stop"], shares["sterile"],
-        child_l, child_lo, union_age, FERT_MIN, FERT_MAX, LAM_MAX, edges, since, q, out["new_d1"],
-        out["ceb"], out["surv"], out["rebirth"], out["lam"], out["shortfall"], out["dn1"],
-        out["dd1"], out["new_couple_d1"], out["new_wid_d1"], out["lrel"], out["n1j"], out["d1g"],
-        out["d1s"],
+    inputs = k.CohortInputs(
+        first_cohort=first_cohort, first_year=first_year,
+        mx_f=np.ascontiguousarray(step_mortality(mx[0])), asfr=rates, lam_in=rates, solve=solve,
+        rel=rel, dur1=np.ascontiguousarray(dur1, dtype=np.float64), replace_share=rs,
+        wait_hazard=wh, stop=shares["stop"], sterile=shares["sterile"], child_l=child_l,
+        child_lo=child_lo, union_age=union_age, fert_min=FERT_MIN, fert_max=FERT_MAX,
+        lam_max=LAM_MAX, loss_age_edges=edges, since_edges=since,
     )
+    outputs = k.CohortOutputs(
+        q=q, new_d1=out["new_d1"], ceb=out["ceb"], surv=out["surv"], rebirth=out["rebirth"],
+        lam=out["lam"], short=out["shortfall"], dn1=out["dn1"], dd1=out["dd1"],
+        new_couple_d1=out["new_couple_d1"], new_wid_d1=out["new_wid_d1"], lrel=out["lrel"],
+        n1j=out["n1j"], d1g=out["d1g"], d1s=out["d1s"],
+    )
+    k.run_cohorts(inputs, outputs)
     return CohortArrays(first_cohort=first_cohort, q=q, **out)
 
 

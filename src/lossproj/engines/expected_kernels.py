@@ -16,6 +16,8 @@ validating wrappers live in :mod:`lossproj.engines.expected`. The process is spe
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import prange
 
@@ -31,6 +33,49 @@ N_TRANSITIONS = len(Transition)
 #: (the births function is concave and increasing in the intensity).
 NEWTON_STEPS = 60
 NEWTON_RTOL = 1e-13
+
+#: Inputs of :func:`cohort_process` (one region), packed: fields as documented there.
+CohortInputs = namedtuple("CohortInputs", [
+    "first_cohort",
+    "first_year",
+    "mx_f",
+    "asfr",
+    "lam_in",
+    "solve",
+    "rel",
+    "dur1",
+    "replace_share",
+    "wait_hazard",
+    "stop",
+    "sterile",
+    "child_l",
+    "child_lo",
+    "union_age",
+    "fert_min",
+    "fert_max",
+    "lam_max",
+    "loss_age_edges",
+    "since_edges",
+])
+#: Outputs of :func:`cohort_process`, preallocated ``[C, A+1, ...]`` arrays (fields as documented
+#: there, without the ``_out`` suffix).
+CohortOutputs = namedtuple("CohortOutputs", [
+    "q",
+    "new_d1",
+    "ceb",
+    "surv",
+    "rebirth",
+    "lam",
+    "short",
+    "dn1",
+    "dd1",
+    "new_couple_d1",
+    "new_wid_d1",
+    "lrel",
+    "n1j",
+    "d1g",
+    "d1s",
+])
 
 
 @njit
@@ -89,45 +134,11 @@ def solve_intensity(target, weights, levels, n, lam_max):
 
 
 @njit
-def cohort_process(
-    c,
-    first_cohort,
-    first_year,
-    mx_f,
-    asfr,
-    lam_in,
-    solve,
-    rel,
-    dur1,
-    replace_share,
-    wait_hazard,
-    stop,
-    sterile,
-    child_l,
-    child_lo,
-    union_age,
-    fert_min,
-    fert_max,
-    lam_max,
-    loss_age_edges,
-    since_edges,
-    q_out,
-    new_d1_out,
-    ceb_out,
-    surv_out,
-    rebirth_out,
-    lam_out,
-    short_out,
-    dn1_out,
-    dd1_out,
-    new_couple_d1_out,
-    new_wid_d1_out,
-    lrel_out,
-    n1j_out,
-    d1g_out,
-    d1s_out,
-):
+def cohort_process(c, inp, out):
     """Run the state process of cohort index ``c`` over ages 0..A_MAX.
+
+    ``inp`` is a :class:`CohortInputs`, ``out`` a :class:`CohortOutputs` (named tuples of plain
+    arrays and numbers); their fields:
 
     Parameters (plain arrays; rates indexed by year index ``t − first_year``, clipped to the grid)
     ----------
@@ -171,6 +182,41 @@ def cohort_process(
     d1g_out [C, A+1, G] the share in D1 by the child's age at loss; d1s_out [C, A+1, H] the
     share in D1 by years since the loss.
     """
+    first_cohort = inp.first_cohort
+    first_year = inp.first_year
+    mx_f = inp.mx_f
+    asfr = inp.asfr
+    lam_in = inp.lam_in
+    solve = inp.solve
+    rel = inp.rel
+    dur1 = inp.dur1
+    replace_share = inp.replace_share
+    wait_hazard = inp.wait_hazard
+    stop = inp.stop
+    sterile = inp.sterile
+    child_l = inp.child_l
+    child_lo = inp.child_lo
+    union_age = inp.union_age
+    fert_min = inp.fert_min
+    fert_max = inp.fert_max
+    lam_max = inp.lam_max
+    loss_age_edges = inp.loss_age_edges
+    since_edges = inp.since_edges
+    q_out = out.q
+    new_d1_out = out.new_d1
+    ceb_out = out.ceb
+    surv_out = out.surv
+    rebirth_out = out.rebirth
+    lam_out = out.lam
+    short_out = out.short
+    dn1_out = out.dn1
+    dd1_out = out.dd1
+    new_couple_d1_out = out.new_couple_d1
+    new_wid_d1_out = out.new_wid_d1
+    lrel_out = out.lrel
+    n1j_out = out.n1j
+    d1g_out = out.d1g
+    d1s_out = out.d1s
     n_years = mx_f.shape[0]
     a_max = mx_f.shape[1] - 1
     n_fert = fert_max - fert_min + 1
@@ -399,53 +445,11 @@ def cohort_process(
 
 
 @njit(parallel=True)
-def run_cohorts(
-    first_cohort,
-    first_year,
-    mx_f,
-    asfr,
-    lam_in,
-    solve,
-    rel,
-    dur1,
-    replace_share,
-    wait_hazard,
-    stop,
-    sterile,
-    child_l,
-    child_lo,
-    union_age,
-    fert_min,
-    fert_max,
-    lam_max,
-    loss_age_edges,
-    since_edges,
-    q_out,
-    new_d1_out,
-    ceb_out,
-    surv_out,
-    rebirth_out,
-    lam_out,
-    short_out,
-    dn1_out,
-    dd1_out,
-    new_couple_d1_out,
-    new_wid_d1_out,
-    lrel_out,
-    n1j_out,
-    d1g_out,
-    d1s_out,
-):
-    """Run :func:`cohort_process` for every cohort row of the outputs (cohorts are independent)."""
-    n_c = q_out.shape[0]
+def run_cohorts(inp, out):
+    """Run :func:`cohort_process` for every cohort row of ``out`` (cohorts are independent)."""
+    n_c = out.q.shape[0]
     for c in prange(n_c):
-        cohort_process(
-            c, first_cohort, first_year, mx_f, asfr, lam_in, solve, rel, dur1, replace_share,
-            wait_hazard, stop, sterile, child_l, child_lo, union_age, fert_min, fert_max, lam_max,
-            loss_age_edges, since_edges, q_out, new_d1_out, ceb_out, surv_out, rebirth_out,
-            lam_out, short_out, dn1_out, dd1_out, new_couple_d1_out, new_wid_d1_out, lrel_out,
-            n1j_out, d1g_out, d1s_out,
-        )
+        cohort_process(c, inp, out)
 
 
 @njit(parallel=True)
