@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -155,12 +156,34 @@ def _png_data(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def report_html(ds: xr.Dataset, *, font_file: str | None = None) -> str:
-    """The report as one HTML string (see the module docstring)."""
-    ds = replicate_mean(ds)
+def report_regions(ds: xr.Dataset) -> list[str]:
+    """Regions in the order of the report's pages: China, then the provinces by code."""
     names = [str(r) for r in ds["region"].values]
     known = (reg.NATIONAL, *reg.PROVINCE_NAMES)
-    order = [n for n in known if n in names] + [n for n in names if n not in known]
+    return [n for n in known if n in names] + [n for n in names if n not in known]
+
+
+def region_images(ds: xr.Dataset, regions: list[str], *,
+                  font_file: str | None = None) -> dict[str, str]:
+    """The report's figure of each region in ``regions`` (:func:`region_figure`) as base64 PNG
+    data, keyed by region name: what :func:`report_html` embeds, drawn apart so that a caller
+    can draw the pages in parallel processes."""
+    ds = replicate_mean(ds)
+    bands = band_tables(ds)
+    with bilingual_fonts(font_file):
+        return {name: _png_data(region_figure(ds, name, bands)) for name in regions}
+
+
+def report_html(ds: xr.Dataset, *, font_file: str | None = None,
+                images: Mapping[str, str] | None = None) -> str:
+    """The report as one HTML string (see the module docstring).
+
+    ``images`` (:func:`region_images`) are the regions' figures already drawn; those missing
+    are drawn here.
+    """
+    ds = replicate_mean(ds)
+    order = report_regions(ds)
+    images = images or {}
     scenarios = [str(s) for s in ds["scenario"].values]
     nav = " ".join(f'<a href="#r{reg.CODE_BY_NAME.get(n, 0):02d}">{html.escape(region_title(n))}'
                    f"</a>" for n in order)
@@ -173,7 +196,7 @@ def report_html(ds: xr.Dataset, *, font_file: str | None = None) -> str:
                 _table_html(planner_table(ds, name, s, bands=bands),
                             f"情景 scenario {s}: 人数（人）与支出（万元） persons and budgets "
                             f"(RMB 10,000)") for s in scenarios)
-            image = _png_data(region_figure(ds, name, bands))
+            image = images.get(name) or _png_data(region_figure(ds, name, bands))
             pages.append(
                 f'<section class="page" id="r{code:02d}"><h2>{html.escape(region_title(name))} '
                 f"({code:02d})</h2>{tables}<img alt=\"{html.escape(region_title(name))}: "
@@ -192,8 +215,9 @@ def report_html(ds: xr.Dataset, *, font_file: str | None = None) -> str:
             f"{''.join(pages)}</body></html>")
 
 
-def write_report(ds: xr.Dataset, path: str | Path, *, font_file: str | None = None) -> Path:
+def write_report(ds: xr.Dataset, path: str | Path, *, font_file: str | None = None,
+                 images: Mapping[str, str] | None = None) -> Path:
     """Write :func:`report_html` to ``path`` (UTF-8)."""
     path = Path(path)
-    path.write_text(report_html(ds, font_file=font_file), encoding="utf-8")
+    path.write_text(report_html(ds, font_file=font_file, images=images), encoding="utf-8")
     return path
