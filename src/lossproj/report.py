@@ -111,13 +111,32 @@ def _table_html(table: pd.DataFrame, caption: str) -> str:
 
 
 def region_figure(ds: xr.Dataset, region: str,
-                  bands: dict[str, xr.DataArray] | None = None) -> Figure:
+                  bands: dict[str, xr.DataArray] | None = None, *,
+                  reuse: Figure | None = None) -> Figure:
     """Three panels over time, one line per scenario: shidu parents 60+ and 70+; care-dependent
-    and Beijing-rule parents; the budgets (亿元)."""
+    and Beijing-rule parents; the budgets (亿元).
+
+    ``reuse``: a figure this function drew before, redrawn for ``region`` (its lines, legends
+    and notes replaced, its limits computed afresh): the same picture as a new figure, without
+    the cost of building axes and ticks again. A figure with an empty panel is not reused, and
+    a region with an empty panel gets a new figure: an empty panel's limits are a new one's.
+    """
     bands = band_tables(ds) if bands is None else bands
-    fig = Figure(figsize=(12, 3.8))
-    fig.subplots_adjust(left=0.085, right=0.99, bottom=0.14, top=0.84, wspace=0.38)
-    axes = fig.subplots(1, 3)
+    if reuse is not None and not all(ax.get_lines() for ax in reuse.axes):
+        reuse = None
+    if reuse is None:
+        fig = Figure(figsize=(12, 3.8))
+        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.14, top=0.84, wspace=0.38)
+        axes = fig.subplots(1, 3)
+    else:
+        fig, axes = reuse, reuse.axes
+        for ax in axes:
+            for artist in [*ax.lines, *ax.texts]:
+                artist.remove()
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+            ax.relim()
+            ax.set_autoscale_on(True)
     panels = (
         (("shidu_parents_strict", "60+"), ("shidu_parents_strict", "70+")),
         (("care_dependent_shidu_parents", "all ages"), ("priority_care_shidu_parents", "all ages")),
@@ -147,6 +166,8 @@ def region_figure(ds: xr.Dataset, region: str,
         else:
             ax.text(0.5, 0.5, "未计算 not computed", transform=ax.transAxes, ha="center")
     fig.suptitle(region_title(region))
+    if reuse is not None and not all(ax.get_lines() for ax in axes):
+        return region_figure(ds, region, bands)
     return fig
 
 
@@ -170,8 +191,13 @@ def region_images(ds: xr.Dataset, regions: list[str], *,
     can draw the pages in parallel processes."""
     ds = replicate_mean(ds)
     bands = band_tables(ds)
+    images = {}
+    fig = None
     with bilingual_fonts(font_file):
-        return {name: _png_data(region_figure(ds, name, bands)) for name in regions}
+        for name in regions:
+            fig = region_figure(ds, name, bands, reuse=fig)
+            images[name] = _png_data(fig)
+    return images
 
 
 def report_html(ds: xr.Dataset, *, font_file: str | None = None,
