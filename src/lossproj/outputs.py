@@ -41,6 +41,7 @@ import os
 import platform
 import shutil
 import sys
+import time
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -393,25 +394,40 @@ def _write_all(ds: xr.Dataset, tmp: Path, *, excel: bool, figures: bool,
     """
     shown = shown if shown is not None else tmp
     names = [NETCDF]
+    spent: dict[str, float] = {}  # seconds per file written (``output_timings`` in run.json)
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        spent[f"{name}_s"] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
     with _Drawing(ds, tmp / FIGURE_DIR, enabled=figures) as drawing:
         with _writing(tmp, shown, NETCDF):
             write_netcdf(ds, tmp / NETCDF)
+        lap("netcdf")
         with _writing(tmp, shown, CSV_BY_SEX):
             names += write_csv(ds, tmp)
+        lap("csv")
         if excel:
             with _writing(tmp, shown, EXCEL):
                 write_excel(ds, tmp / EXCEL)
             names.append(EXCEL)
+            lap("excel")
         if figures:
             with _writing(tmp, shown, FIGURE_DIR):
                 names += drawing.figures()
             try:
                 with _writing(tmp, shown, REPORT):
-                    names.append(write_report(ds, tmp / REPORT, images=drawing.images()).name)
+                    images = drawing.images()
+                    lap("waiting_for_figures")
+                    names.append(write_report(ds, tmp / REPORT, images=images).name)
+                lap("report")
             except FontNotFoundError as exc:
                 # the projection is not lost for want of a font: warn, and say so in run.json
                 warnings.warn(f"{REPORT} not written: {exc}", LossprojWarning, stacklevel=3)
                 run_info = {**run_info, "report_not_written": str(exc)}
+    run_info = {**run_info, "output_timings": spent}
     names.append(RUN_JSON)
     meta = run_metadata(ds, run_info, files=names)
     with _writing(tmp, shown, RUN_JSON):
