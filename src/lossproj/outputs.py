@@ -52,9 +52,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-from numba import njit
 
 from lossproj import __version__, plotting
+from lossproj.engines.jit import njit
 
 try:  # POSIX advisory locks; Windows locks a byte of the file instead
     import fcntl
@@ -774,7 +774,7 @@ def _significand(values: np.ndarray, digits: int = CSV_DIGITS
     return significand, exponent, kind, negative
 
 
-@njit(cache=True)
+@njit
 def _csv_rows(columns, key_codes, labels, label_start, significand, exponent, kind, negative,
               first, stop, digits, out):  # pragma: no cover - compiled
     """Write rows ``first:stop`` as CSV text into ``out``; return the number of bytes.
