@@ -25,7 +25,8 @@ from common import compare, load, write
 HERE = Path(__file__).resolve().parent
 #: In this order: the kernels first, so that the whole commands of bench_cli.py find the
 #: compiled kernels in the disk cache as a returning user does.
-BENCHMARKS = ("bench_expected.py", "bench_micro.py", "bench_shards.py", "bench_cli.py")
+BENCHMARKS = ("bench_expected.py", "bench_micro.py", "bench_shards.py", "bench_cli.py",
+              "bench_main_job.py")
 
 
 def run(quick: bool, json_path: Path) -> int:

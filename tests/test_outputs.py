@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -192,6 +193,53 @@ def test_figures_written(tmp_path, make_fake_projection):
     assert {f.name for f in pngs} == {"shidu_pyramid.png", "national_trend.png",
                                       "provincial_small_multiples.png"}
     assert all(f.stat().st_size > 1000 and f.read_bytes()[:4] == b"\x89PNG" for f in pngs)
+
+
+def test_figures_drawn_in_workers_are_those_drawn_here(tmp_path, make_fake_projection,
+                                                      monkeypatch):
+    ds = make_fake_projection(scenarios=("baseline", "low"), years=[2020, 2030, 2040, 2050],
+                              regions=("Beijing", "Shanghai"))
+    # a panel with nothing to draw for one region (the report redraws one figure per region)
+    ds["allowance_cost"] = ds["allowance_cost"].where(ds["region"] != "Beijing")
+    write_results(ds, tmp_path / "workers", excel=False, figures=True)
+    monkeypatch.setattr(outputs, "_drawing_workers", lambda: 1)
+    write_results(ds, tmp_path / "here", excel=False, figures=True)
+    for name in ("shidu_pyramid.png", "national_trend.png", "provincial_small_multiples.png"):
+        drawn = [(tmp_path / d / "figures" / name).read_bytes() for d in ("workers", "here")]
+        assert drawn[0] == drawn[1]
+    pages = [re.findall(r'src="data:image/png;base64,([^"]+)"',
+                        (tmp_path / d / "report.html").read_text(encoding="utf-8"))
+             for d in ("workers", "here")]
+    assert len(pages[0]) == 3 and pages[0] == pages[1]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_csv_writer_writes_what_pandas_writes(tmp_path, seed):
+    """The compiled writer gives ``DataFrame.to_csv(float_format="%.10g")`` byte for byte,
+    roundings at the tenth digit, exponents, signs, NaN and quoted labels included."""
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    special = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 9999999999.5, 9999999999.4,
+                        99999.999995, 1e-5, 0.0001, 0.00012345678915, 1234567890.5, 1e10,
+                        123456789012.0, 5e-324, 1.7976931348623157e308, 0.5, 2.5, 1e-300])
+    values = np.concatenate([
+        rng.lognormal(5, 6, n) * rng.choice([-1, 1], n),
+        np.round(rng.random(n) * 1e6, 3),
+        rng.integers(0, 1000, n).astype(float),
+        10.0 ** rng.uniform(-320, 308, n),
+        np.tile(special, n // len(special) + 1)[:n],
+    ])
+    frame = pd.DataFrame({
+        "region": rng.choice(np.array(["Inner Mongolia", "a,b", 'say "x"', "内蒙古"],
+                                      dtype=object), len(values)),
+        "year": rng.integers(1990, 2051, len(values)),
+        "value": values,
+        "other": rng.permutation(values),
+    })
+    outputs.write_table_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False, float_format=outputs.CSV_FLOAT_FORMAT,
+                 lineterminator="\n", encoding="utf-8")
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
 # ---------------------------------------------------------------------------- summary

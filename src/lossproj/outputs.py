@@ -41,6 +41,7 @@ import os
 import platform
 import shutil
 import sys
+import time
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -53,6 +54,7 @@ import pandas as pd
 import xarray as xr
 
 from lossproj import __version__, plotting
+from lossproj.engines.jit import njit
 
 try:  # POSIX advisory locks; Windows locks a byte of the file instead
     import fcntl
@@ -61,7 +63,7 @@ except ModuleNotFoundError:  # pragma: no cover - Windows
     import msvcrt
 from lossproj.errors import DataError, LossprojWarning, OutputError
 from lossproj.planner_plots import FontNotFoundError
-from lossproj.report import write_report
+from lossproj.report import region_images, report_regions, write_report
 from lossproj.summary import STANDARD_DIMS, is_grouped
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,10 @@ RESOLVED_ATTRS = ("parity_parameters", "fertility_solve_shortfall")
 
 #: Packages whose versions are recorded in ``run.json``.
 RECORDED_PACKAGES = ("numpy", "numba", "xarray", "pandas", "scipy", "h5netcdf", "matplotlib")
+
+#: zlib level of the NetCDF variables (1: fastest; higher levels save ~3 % of the size for
+#: ~30 % more time).
+NETCDF_COMPRESSION = 1
 
 #: Significant digits of numbers in the CSV files.
 CSV_FLOAT_FORMAT = "%.10g"
@@ -381,33 +387,132 @@ def write_results(ds: xr.Dataset, out_dir: str | Path, *, force: bool = False,
 
 def _write_all(ds: xr.Dataset, tmp: Path, *, excel: bool, figures: bool,
                run_info: Mapping[str, Any], shown: Path | None = None) -> list[str]:
-    """Write every file into ``tmp``; errors name the file as it will be in ``shown``."""
+    """Write every file into ``tmp``; errors name the file as it will be in ``shown``.
+
+    The figures and the report's pages are drawn in :class:`_Drawing` worker processes while
+    this process writes the NetCDF, CSV and Excel files.
+    """
     shown = shown if shown is not None else tmp
     names = [NETCDF]
-    with _writing(tmp, shown, NETCDF):
-        write_netcdf(ds, tmp / NETCDF)
-    with _writing(tmp, shown, CSV_BY_SEX):
-        names += write_csv(ds, tmp)
-    if excel:
-        with _writing(tmp, shown, EXCEL):
-            write_excel(ds, tmp / EXCEL)
-        names.append(EXCEL)
-    if figures:
-        with _writing(tmp, shown, FIGURE_DIR):
-            names += write_figures(ds, tmp / FIGURE_DIR)
-        try:
-            with _writing(tmp, shown, REPORT):
-                names.append(write_report(ds, tmp / REPORT).name)
-        except FontNotFoundError as exc:
-            # the projection is not lost for want of a font: warn, and say so in run.json
-            warnings.warn(f"{REPORT} not written: {exc}", LossprojWarning, stacklevel=3)
-            run_info = {**run_info, "report_not_written": str(exc)}
+    spent: dict[str, float] = {}  # seconds per file written (``output_timings`` in run.json)
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        spent[f"{name}_s"] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    with _Drawing(ds, tmp / FIGURE_DIR, enabled=figures) as drawing:
+        with _writing(tmp, shown, NETCDF):
+            write_netcdf(ds, tmp / NETCDF)
+        lap("netcdf")
+        with _writing(tmp, shown, CSV_BY_SEX):
+            names += write_csv(ds, tmp)
+        lap("csv")
+        if excel:
+            with _writing(tmp, shown, EXCEL):
+                write_excel(ds, tmp / EXCEL)
+            names.append(EXCEL)
+            lap("excel")
+        if figures:
+            with _writing(tmp, shown, FIGURE_DIR):
+                names += drawing.figures()
+            try:
+                with _writing(tmp, shown, REPORT):
+                    images = drawing.images()
+                    lap("waiting_for_figures")
+                    names.append(write_report(ds, tmp / REPORT, images=images).name)
+                lap("report")
+            except FontNotFoundError as exc:
+                # the projection is not lost for want of a font: warn, and say so in run.json
+                warnings.warn(f"{REPORT} not written: {exc}", LossprojWarning, stacklevel=3)
+                run_info = {**run_info, "report_not_written": str(exc)}
+    run_info = {**run_info, "output_timings": spent}
     names.append(RUN_JSON)
     meta = run_metadata(ds, run_info, files=names)
     with _writing(tmp, shown, RUN_JSON):
         (tmp / RUN_JSON).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str),
                                     encoding="utf-8")
     return names
+
+
+#: Worker processes drawing figures and report pages beside the file writing (at most).
+DRAWING_WORKERS = 2
+#: Report pages drawn per worker task.
+PAGES_PER_TASK = 8
+
+# the Dataset that forked drawing workers inherit (never pickled to them)
+_DRAWN: dict[str, Any] = {}
+
+
+def _draw_task(task: str, arg: Any) -> Any:
+    """Run in a drawing worker: the standard figures, or the report images of some regions."""
+    ds = _DRAWN["ds"]
+    if task == "figures":
+        return write_figures(ds, arg)
+    return region_images(ds, arg)
+
+
+class _Drawing:
+    """Figures and report images drawn in forked worker processes while the caller writes
+    the other files; drawn in the calling process where ``fork`` is unavailable or there is
+    one CPU. The figures are the same bytes either way: each worker is a copy of this process.
+
+    ``figures()`` returns the names written by :func:`write_figures`; ``images()`` the
+    report's region images (:func:`lossproj.report.region_images`). A worker's exception is
+    raised by the call that collects its result.
+    """
+
+    def __init__(self, ds: xr.Dataset, directory: Path, *, enabled: bool) -> None:
+        self.ds, self.directory = ds, directory
+        self._pool = None
+        self._figures = None
+        self._images: list = []
+        if not enabled or _drawing_workers() < 2:
+            return
+        import concurrent.futures
+        import multiprocessing
+
+        _DRAWN["ds"] = ds
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            DRAWING_WORKERS, mp_context=multiprocessing.get_context("fork"))
+        self._figures = self._pool.submit(_draw_task, "figures", directory)
+        regions = report_regions(ds)
+        self._images = [self._pool.submit(_draw_task, "images", regions[i:i + PAGES_PER_TASK])
+                        for i in range(0, len(regions), PAGES_PER_TASK)]
+
+    def figures(self) -> list[str]:
+        if self._figures is None:
+            return write_figures(self.ds, self.directory)
+        return self._figures.result()
+
+    def images(self) -> dict[str, str] | None:
+        if self._pool is None:
+            return None
+        out: dict[str, str] = {}
+        for future in self._images:
+            out.update(future.result())
+        return out
+
+    def __enter__(self) -> _Drawing:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            _DRAWN.clear()
+
+
+def _drawing_workers() -> int:
+    """CPUs this process may use, or 1 where worker processes cannot be forked."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 @contextlib.contextmanager
@@ -473,7 +578,7 @@ def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     encoding = {}
     for name in out.data_vars:
         out[name].attrs = {k: _netcdf_attr(v) for k, v in ds[name].attrs.items()}
-        encoding[name] = {"zlib": True, "complevel": 4}
+        encoding[name] = {"zlib": True, "complevel": NETCDF_COMPRESSION}
     out.to_netcdf(path, engine=netcdf_engine(), encoding=encoding)
     return path
 
@@ -583,10 +688,227 @@ def write_csv(ds: xr.Dataset, directory: Path) -> list[str]:
             parts = {f"{stem}_{'_'.join(map(str, key))}.csv": part
                      for key, part in frame.groupby(keys, sort=False)}
         for part_name, part in parts.items():
-            part.to_csv(directory / part_name, index=False, float_format=CSV_FLOAT_FORMAT,
-                        encoding="utf-8")
+            write_table_csv(part, directory / part_name)
             names.append(part_name)
     return names
+
+
+# --------------------------------------------------------------------------------------------
+# A fast CSV writer: the text of ``DataFrame.to_csv(index=False, float_format="%.10g")``,
+# byte for byte, formatted by a compiled kernel instead of one Python call per number
+# --------------------------------------------------------------------------------------------
+
+#: Significant digits written by :func:`write_table_csv` (those of :data:`CSV_FLOAT_FORMAT`).
+CSV_DIGITS = 10
+#: Rows formatted per kernel call (bounds the text buffer to tens of MB).
+CSV_CHUNK_ROWS = 65_536
+
+# what a float cell holds (the sign is kept apart)
+_FINITE, _ZERO, _NAN, _INF = 0, 1, 2, 3
+# longest text of one float cell: "-1.234567891e-308"
+_FLOAT_WIDTH = 17
+
+
+def _csv_field(text: str) -> str:
+    """``text`` quoted as the csv module's ``QUOTE_MINIMAL`` does (pandas' default)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _significand(values: np.ndarray, digits: int = CSV_DIGITS
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Decimal significand and exponent of each value rounded to ``digits`` significant digits,
+    exactly as C's ``printf("%.{digits-1}e")`` rounds them.
+
+    Returns
+    -------
+    significand : int64 array
+        ``digits``-digit integer (``10**(digits-1) <= m < 10**digits``) of finite nonzero values.
+    exponent : int64 array
+        Decimal exponent: ``|x| ~ m * 10**(exponent - digits + 1)``.
+    kind : int8 array
+        ``_FINITE``, ``_ZERO``, ``_NAN`` or ``_INF``.
+    negative : bool array
+        Sign bit (``-0.0`` is negative, as ``printf`` writes it).
+
+    Notes
+    -----
+    The scaling ``|x| * 10**(digits - 1 - exponent)`` is exact to about one unit in the last
+    place; a value whose scaled fraction lies within ``1e-3`` of one half (where that error
+    could change the rounding), or whose exponent is uncertain, is formatted by ``printf``
+    itself, so the result equals ``printf``'s for every value.
+    """
+    x = np.ascontiguousarray(values, dtype=np.float64).ravel()
+    negative = np.signbit(x)
+    a = np.abs(x)
+    kind = np.full(x.shape, _FINITE, dtype=np.int8)
+    kind[a == 0] = _ZERO
+    kind[np.isnan(x)] = _NAN
+    kind[np.isinf(x)] = _INF
+    finite = kind == _FINITE
+    exponent = np.zeros(x.shape, dtype=np.int64)
+    significand = np.zeros(x.shape, dtype=np.int64)
+    af = a[finite]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = np.floor(np.log10(af)).astype(np.int64)
+        shift = digits - 1 - e  # power of ten exact as a float while |shift| <= 22
+        scaled = np.where(shift >= 0, af * 10.0 ** np.clip(shift, 0, 22),
+                          af / 10.0 ** np.clip(-shift, 0, 22))
+        rounded = np.rint(scaled)
+    top = 10.0 ** digits
+    carry = rounded == top
+    rounded[carry] = top / 10
+    e = e + carry
+    fraction = scaled - np.floor(scaled)
+    unsure = ((np.abs(shift) > 22) | (np.abs(fraction - 0.5) < 1e-3)
+              | (scaled < top / 10) | (scaled >= top))
+    m = np.where(unsure, 0.0, rounded).astype(np.int64)
+    for i in np.flatnonzero(unsure):
+        text = f"{af[i]:.{digits - 1}e}"  # d.ddddddddde[+-]XX
+        mantissa, exp = text.split("e")
+        m[i] = int(mantissa.replace(".", ""))
+        e[i] = int(exp)
+    significand[finite] = m
+    exponent[finite] = e
+    return significand, exponent, kind, negative
+
+
+@njit
+def _csv_rows(columns, key_codes, labels, label_start, significand, exponent, kind, negative,
+              first, stop, digits, out):  # pragma: no cover - compiled
+    """Write rows ``first:stop`` as CSV text into ``out``; return the number of bytes.
+
+    ``columns[j] = (is_float, index)``: column ``j`` is float column ``index`` (rows of
+    ``significand``, ``exponent``, ``kind``, ``negative``) or key column ``index`` (row of
+    ``key_codes``: the label number, whose UTF-8 bytes are
+    ``labels[label_start[c]:label_start[c + 1]]``).
+    """
+    pos = 0
+    d = np.empty(digits, dtype=np.int64)
+    n_cols = columns.shape[0]
+    for row in range(first, stop):
+        for j in range(n_cols):
+            if j > 0:
+                out[pos] = 44  # ,
+                pos += 1
+            index = columns[j, 1]
+            if columns[j, 0] == 0:
+                c = key_codes[index, row]
+                for b in range(label_start[c], label_start[c + 1]):
+                    out[pos] = labels[b]
+                    pos += 1
+                continue
+            k = kind[index, row]
+            if k == 2:  # NaN: an empty cell
+                continue
+            if negative[index, row]:
+                out[pos] = 45  # -
+                pos += 1
+            if k == 1:
+                out[pos] = 48  # 0
+                pos += 1
+                continue
+            if k == 3:
+                out[pos] = 105  # inf
+                out[pos + 1] = 110
+                out[pos + 2] = 102
+                pos += 3
+                continue
+            m = significand[index, row]
+            for i in range(digits - 1, -1, -1):
+                d[i] = m % 10
+                m //= 10
+            last = digits - 1
+            while last > 0 and d[last] == 0:
+                last -= 1
+            x = exponent[index, row]
+            if -4 <= x < digits:
+                if x >= 0:
+                    for i in range(x + 1):
+                        out[pos] = 48 + d[i]
+                        pos += 1
+                    if last > x:
+                        out[pos] = 46  # .
+                        pos += 1
+                        for i in range(x + 1, last + 1):
+                            out[pos] = 48 + d[i]
+                            pos += 1
+                else:
+                    out[pos] = 48
+                    out[pos + 1] = 46
+                    pos += 2
+                    for _ in range(-x - 1):
+                        out[pos] = 48
+                        pos += 1
+                    for i in range(last + 1):
+                        out[pos] = 48 + d[i]
+                        pos += 1
+            else:
+                out[pos] = 48 + d[0]
+                pos += 1
+                if last > 0:
+                    out[pos] = 46
+                    pos += 1
+                    for i in range(1, last + 1):
+                        out[pos] = 48 + d[i]
+                        pos += 1
+                out[pos] = 101  # e
+                out[pos + 1] = 45 if x < 0 else 43
+                pos += 2
+                ax = -x if x < 0 else x
+                if ax >= 100:
+                    out[pos] = 48 + ax // 100
+                    pos += 1
+                out[pos] = 48 + (ax // 10) % 10
+                out[pos + 1] = 48 + ax % 10
+                pos += 2
+        out[pos] = 10  # newline
+        pos += 1
+    return pos
+
+
+def write_table_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write ``frame`` as CSV: the same text as ``frame.to_csv(path, index=False,
+    float_format=CSV_FLOAT_FORMAT)`` (``\\n`` line ends, empty cells for NaN), formatted by a
+    compiled kernel.
+
+    Float columns are written with :data:`CSV_DIGITS` significant digits (``%.10g``); other
+    columns (labels, years, ages, codes) as their text.
+    """
+    n = len(frame)
+    float_cols = [c for c in frame.columns if frame[c].dtype.kind == "f"]
+    key_cols = [c for c in frame.columns if c not in float_cols]
+    columns = np.array([(1, float_cols.index(c)) if c in float_cols else (0, key_cols.index(c))
+                        for c in frame.columns], dtype=np.int64).reshape(-1, 2)
+    key_codes = np.zeros((len(key_cols), n), dtype=np.int64)
+    texts: list[bytes] = []
+    widest = 0
+    for k, c in enumerate(key_cols):
+        codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
+        encoded = [_csv_field("" if pd.isna(u) else str(u)).encode("utf-8") for u in uniques]
+        key_codes[k] = np.asarray(codes, dtype=np.int64) + len(texts)
+        texts += encoded
+        widest += max((len(t) for t in encoded), default=0)
+    labels = np.frombuffer(b"".join(texts) or b" ", dtype=np.uint8)
+    label_start = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=label_start[1:])
+    values = np.empty((len(float_cols), n), dtype=np.float64)
+    for k, c in enumerate(float_cols):
+        values[k] = frame[c].to_numpy(dtype=np.float64)
+    parts = _significand(values)
+    significand, exponent, kind, negative = (a.reshape(values.shape) for a in parts)
+    row_width = widest + _FLOAT_WIDTH * len(float_cols) + len(frame.columns) + 1
+    chunk = max(1, min(n, CSV_CHUNK_ROWS))
+    out = np.empty(chunk * row_width, dtype=np.uint8)
+    header = ",".join(_csv_field(str(c)) for c in frame.columns) + "\n"
+    with open(path, "wb") as f:
+        f.write(header.encode("utf-8"))
+        for first in range(0, n, chunk):
+            size = _csv_rows(columns, key_codes, labels, label_start, significand, exponent,
+                             kind, negative, first, min(n, first + chunk), CSV_DIGITS, out)
+            f.write(out[:size].data)
+    return path
 
 
 def write_excel(ds: xr.Dataset, path: Path) -> Path:

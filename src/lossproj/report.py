@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,13 +111,32 @@ def _table_html(table: pd.DataFrame, caption: str) -> str:
 
 
 def region_figure(ds: xr.Dataset, region: str,
-                  bands: dict[str, xr.DataArray] | None = None) -> Figure:
+                  bands: dict[str, xr.DataArray] | None = None, *,
+                  reuse: Figure | None = None) -> Figure:
     """Three panels over time, one line per scenario: shidu parents 60+ and 70+; care-dependent
-    and Beijing-rule parents; the budgets (亿元)."""
+    and Beijing-rule parents; the budgets (亿元).
+
+    ``reuse``: a figure this function drew before, redrawn for ``region`` (its lines, legends
+    and notes replaced, its limits computed afresh): the same picture as a new figure, without
+    the cost of building axes and ticks again. A figure with an empty panel is not reused, and
+    a region with an empty panel gets a new figure: an empty panel's limits are a new one's.
+    """
     bands = band_tables(ds) if bands is None else bands
-    fig = Figure(figsize=(12, 3.8))
-    fig.subplots_adjust(left=0.085, right=0.99, bottom=0.14, top=0.84, wspace=0.38)
-    axes = fig.subplots(1, 3)
+    if reuse is not None and not all(ax.get_lines() for ax in reuse.axes):
+        reuse = None
+    if reuse is None:
+        fig = Figure(figsize=(12, 3.8))
+        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.14, top=0.84, wspace=0.38)
+        axes = fig.subplots(1, 3)
+    else:
+        fig, axes = reuse, reuse.axes
+        for ax in axes:
+            for artist in [*ax.lines, *ax.texts]:
+                artist.remove()
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+            ax.relim()
+            ax.set_autoscale_on(True)
     panels = (
         (("shidu_parents_strict", "60+"), ("shidu_parents_strict", "70+")),
         (("care_dependent_shidu_parents", "all ages"), ("priority_care_shidu_parents", "all ages")),
@@ -146,6 +166,8 @@ def region_figure(ds: xr.Dataset, region: str,
         else:
             ax.text(0.5, 0.5, "未计算 not computed", transform=ax.transAxes, ha="center")
     fig.suptitle(region_title(region))
+    if reuse is not None and not all(ax.get_lines() for ax in axes):
+        return region_figure(ds, region, bands)
     return fig
 
 
@@ -155,12 +177,39 @@ def _png_data(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def report_html(ds: xr.Dataset, *, font_file: str | None = None) -> str:
-    """The report as one HTML string (see the module docstring)."""
-    ds = replicate_mean(ds)
+def report_regions(ds: xr.Dataset) -> list[str]:
+    """Regions in the order of the report's pages: China, then the provinces by code."""
     names = [str(r) for r in ds["region"].values]
     known = (reg.NATIONAL, *reg.PROVINCE_NAMES)
-    order = [n for n in known if n in names] + [n for n in names if n not in known]
+    return [n for n in known if n in names] + [n for n in names if n not in known]
+
+
+def region_images(ds: xr.Dataset, regions: list[str], *,
+                  font_file: str | None = None) -> dict[str, str]:
+    """The report's figure of each region in ``regions`` (:func:`region_figure`) as base64 PNG
+    data, keyed by region name: what :func:`report_html` embeds, drawn apart so that a caller
+    can draw the pages in parallel processes."""
+    ds = replicate_mean(ds)
+    bands = band_tables(ds)
+    images = {}
+    fig = None
+    with bilingual_fonts(font_file):
+        for name in regions:
+            fig = region_figure(ds, name, bands, reuse=fig)
+            images[name] = _png_data(fig)
+    return images
+
+
+def report_html(ds: xr.Dataset, *, font_file: str | None = None,
+                images: Mapping[str, str] | None = None) -> str:
+    """The report as one HTML string (see the module docstring).
+
+    ``images`` (:func:`region_images`) are the regions' figures already drawn; those missing
+    are drawn here.
+    """
+    ds = replicate_mean(ds)
+    order = report_regions(ds)
+    images = images or {}
     scenarios = [str(s) for s in ds["scenario"].values]
     nav = " ".join(f'<a href="#r{reg.CODE_BY_NAME.get(n, 0):02d}">{html.escape(region_title(n))}'
                    f"</a>" for n in order)
@@ -173,7 +222,7 @@ def report_html(ds: xr.Dataset, *, font_file: str | None = None) -> str:
                 _table_html(planner_table(ds, name, s, bands=bands),
                             f"情景 scenario {s}: 人数（人）与支出（万元） persons and budgets "
                             f"(RMB 10,000)") for s in scenarios)
-            image = _png_data(region_figure(ds, name, bands))
+            image = images.get(name) or _png_data(region_figure(ds, name, bands))
             pages.append(
                 f'<section class="page" id="r{code:02d}"><h2>{html.escape(region_title(name))} '
                 f"({code:02d})</h2>{tables}<img alt=\"{html.escape(region_title(name))}: "
@@ -192,8 +241,9 @@ def report_html(ds: xr.Dataset, *, font_file: str | None = None) -> str:
             f"{''.join(pages)}</body></html>")
 
 
-def write_report(ds: xr.Dataset, path: str | Path, *, font_file: str | None = None) -> Path:
+def write_report(ds: xr.Dataset, path: str | Path, *, font_file: str | None = None,
+                 images: Mapping[str, str] | None = None) -> Path:
     """Write :func:`report_html` to ``path`` (UTF-8)."""
     path = Path(path)
-    path.write_text(report_html(ds, font_file=font_file), encoding="utf-8")
+    path.write_text(report_html(ds, font_file=font_file, images=images), encoding="utf-8")
     return path

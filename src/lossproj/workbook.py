@@ -16,9 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from lossproj import regions as reg
 from lossproj.planner import AGE_BANDS, Indicator, band_totals, indicators_of
@@ -31,9 +29,8 @@ KEY_COLUMNS: tuple[str, ...] = ("scenario 情景", "code 代码", "region", "地
 HEADER_ROW = 3
 #: Excel number format of whole numbers with thousands separators.
 WHOLE = "#,##0"
-
-_BOLD = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
+#: Fill of the header row (RGB).
+HEAD_FILL = "#DDE5F0"
 
 
 def indicator_table(ds: xr.Dataset, indicator: Indicator) -> xr.DataArray:
@@ -47,41 +44,58 @@ def _region_labels(ds: xr.Dataset) -> list[tuple[int, str, str]]:
     return [(reg.CODE_BY_NAME.get(n, -1), n, reg.ZH_BY_NAME.get(n, "")) for n in names]
 
 
-def _write_indicator(ws, ds: xr.Dataset, indicator: Indicator) -> None:
+def _formats(wb) -> dict[str, object]:
+    """The cell formats of the workbook, by name."""
+    return {
+        "title": wb.add_format({"bold": True, "font_size": 12}),
+        "bold": wb.add_format({"bold": True}),
+        "head": wb.add_format({"bold": True, "bg_color": HEAD_FILL, "pattern": 1,
+                               "align": "center"}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "whole": wb.add_format({"num_format": WHOLE}),
+    }
+
+
+def _write_indicator(ws, ds: xr.Dataset, indicator: Indicator, formats) -> None:
+    """One indicator sheet (rows and columns 0-based here; ``HEADER_ROW`` is 1-based)."""
     table = indicator_table(ds, indicator)
     years = [int(y) for y in table["year"].values]
     attrs = ds[indicator.variable].attrs
-    ws.cell(1, 1, f"{indicator.zh} / {attrs.get('long_name', indicator.variable)}").font = Font(
-        bold=True, size=12)
-    ws.cell(2, 1, f"Unit 单位: {indicator.unit}. {attrs.get('definition', '')} "
-                  f"(variable {indicator.variable})")
+    ws.write_string(0, 0, f"{indicator.zh} / {attrs.get('long_name', indicator.variable)}",
+                    formats["title"])
+    ws.write_string(1, 0, f"Unit 单位: {indicator.unit}. {attrs.get('definition', '')} "
+                          f"(variable {indicator.variable})")
     header = [*KEY_COLUMNS, *years]
-    for col, text in enumerate(header, start=1):
-        cell = ws.cell(HEADER_ROW, col, text)
-        cell.font, cell.fill = _BOLD, _HEAD_FILL
-        cell.alignment = Alignment(horizontal="center")
-    values = table.values
+    ws.write_row(HEADER_ROW - 1, 0, header, formats["head"])
+    # whole numbers, missing values left empty (never 0)
+    values = np.rint(table.values)
+    finite = np.isfinite(values)
     labels = _region_labels(ds)
     bands = list(AGE_BANDS.items())
-    row = HEADER_ROW + 1
+    first_year = len(KEY_COLUMNS)
+    whole = formats["whole"]
+    row = HEADER_ROW
     for s, scenario in enumerate(table["scenario"].values):
         for r, (code, name, zh) in enumerate(labels):
             for b, (band, (_, band_zh)) in enumerate(bands):
-                keys = [str(scenario), code if code >= 0 else None, name, zh, band, band_zh]
-                for col, v in enumerate(keys, start=1):
-                    ws.cell(row, col, v)
-                for k, v in enumerate(values[s, r, b], start=len(KEY_COLUMNS) + 1):
-                    if np.isfinite(v):
-                        ws.cell(row, k, round(float(v))).number_format = WHOLE
+                ws.write_string(row, 0, str(scenario))
+                if code >= 0:
+                    ws.write_number(row, 1, code)
+                ws.write_row(row, 2, (name, zh, band, band_zh))
+                line, ok = values[s, r, b], finite[s, r, b]
+                if ok.all():
+                    ws.write_row(row, first_year, line.astype(np.int64).tolist(), whole)
+                else:
+                    for k in np.flatnonzero(ok):
+                        ws.write_number(row, first_year + k, int(line[k]), whole)
                 row += 1
-    first_year = len(KEY_COLUMNS) + 1
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, first_year)
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(header))}{row - 1}"
-    for col, width in zip(range(1, first_year), (14, 8, 15, 9, 9, 12), strict=True):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    widest = max((len(f"{abs(v):,.0f}") for v in values.ravel() if np.isfinite(v)), default=4)
-    for col in range(first_year, len(header) + 1):
-        ws.column_dimensions[get_column_letter(col)].width = max(8, widest + 2)
+    ws.freeze_panes(HEADER_ROW, first_year)
+    ws.autofilter(HEADER_ROW - 1, 0, max(row - 1, HEADER_ROW - 1), len(header) - 1)
+    for col, width in enumerate((14, 8, 15, 9, 9, 12)):
+        ws.set_column(col, col, width)
+    shown = np.abs(table.values[np.isfinite(table.values)])
+    widest = len(f"{shown.max():,.0f}") if shown.size else 4
+    ws.set_column(first_year, len(header) - 1, max(8, widest + 2))
 
 
 def readme_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
@@ -130,16 +144,15 @@ def readme_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
 
 
 def write_workbook(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write the planner workbook of a projection to ``path``."""
-    wb = Workbook()
-    readme = wb.active
-    readme.title = "README"
-    for i, (label, text) in enumerate(readme_rows(ds), start=1):
-        readme.cell(i, 1, label).font = _BOLD
-        readme.cell(i, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
-    readme.column_dimensions["A"].width = 42
-    readme.column_dimensions["B"].width = 120
-    for ind in indicators_of(ds):
-        _write_indicator(wb.create_sheet(ind.sheet), ds, ind)
-    wb.save(path)
+    """Write the planner workbook of a projection to ``path`` (with XlsxWriter)."""
+    with xlsxwriter.Workbook(str(path)) as wb:
+        formats = _formats(wb)
+        readme = wb.add_worksheet("README")
+        for i, (label, text) in enumerate(readme_rows(ds)):
+            readme.write_string(i, 0, label, formats["bold"])
+            readme.write_string(i, 1, text, formats["wrap"])
+        readme.set_column(0, 0, 42)
+        readme.set_column(1, 1, 120)
+        for ind in indicators_of(ds):
+            _write_indicator(wb.add_worksheet(ind.sheet), ds, ind, formats)
     return Path(path)
