@@ -378,8 +378,8 @@ def project(
         raise ConfigError(f"scenario names must differ; repeated: {', '.join(dupes)}")
     data.verify_for_run(data_dir)
     if scheduler is None:
-        parts = [run_scenario(c, progress=progress, data_dir=data_dir, shards=max(shards, 1))
-                 for c in configs]
+        sharding = {"shards": shards} if shards > 1 else {}  # in this process, one after another
+        parts = [run_scenario(c, progress=progress, data_dir=data_dir, **sharding) for c in configs]
     elif shards >= 1:
         mapper = dask_task_mapper(scheduler, dask_timeout)
         parts = [run_scenario(c, progress=progress, data_dir=data_dir, shards=shards, map_tasks=mapper)
