@@ -65,8 +65,9 @@ OUTPUT_AGE_MAX = 100
 #: Number of relative fertility levels ``rel[:, k, :]`` (one per :class:`Transition`).
 N_REL = len(Transition)
 #: Throughput assumed by :func:`estimate_run` [women per second per thread]; a conservative
-#: value from ``benchmarks/bench_micro.py`` on the development machine.
-ASSUMED_WOMEN_PER_THREAD_SECOND = 2.0e6
+#: value: all of China at 1:1 (1.64 billion women, baseline) ran at 6.1e6 women per second per
+#: thread on the two-core development machine (143 s wall with cached kernels).
+ASSUMED_WOMEN_PER_THREAD_SECOND = 5.0e6
 
 #: Variables of this engine (registry :mod:`lossproj.variables`): parents by sex and age;
 #: without a ``sex`` dimension (families by mother's / widower's age; women's events);
